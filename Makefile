@@ -1,0 +1,42 @@
+# One task runner for README, CI and developers. `make help` lists the targets.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help install up test check lint typecheck pytest browser bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name ai4d --display-name "AI4D" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install AI4D with its dev tools
+
+up: install  ## install, then start the whole platform on embedded defaults with demo data (Ctrl-C stops it)
+	$(VENV)/bin/ai4d up --demo
+
+browser:  ## install Debian's Chromium for the browser tests (never downloaded by Playwright)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install  ## ruff
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: install  ## mypy (strict)
+	$(PY) -m mypy
+
+pytest: install browser  ## the test suite
+	$(PY) -m pytest
+
+test: lint typecheck pytest  ## install, then lint, type-check and run every test
+
+bench: install  ## the benchmarks (see bench/README.md)
+	$(PY) -m bench
+
+clean:  ## remove the venv and local data
+	rm -rf $(VENV) var

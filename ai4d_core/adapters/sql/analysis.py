@@ -1,0 +1,97 @@
+"""What profile analysis reads from and writes to PostgreSQL: due learners, their evidence, and the
+profile state + outbox row committed together."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ai4d_core.adapters.sql.tables import Attempt, ItemRow, OutboxMessage, ProfileState, Response
+from ai4d_core.domain.profile import Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class DueLearner:
+    learner_id: int
+    n_attempts: int
+    last_version: int
+
+
+def due_learners(engine: Engine, limit: int | None = None) -> list[DueLearner]:
+    """Learners with attempts that no profile has covered yet."""
+    counts = select(Attempt.learner_id, func.count().label("n")).group_by(Attempt.learner_id).subquery()
+    query = (
+        select(counts.c.learner_id, counts.c.n, func.coalesce(ProfileState.version, 0))
+        .outerjoin(ProfileState, ProfileState.learner_id == counts.c.learner_id)
+        .where(counts.c.n > func.coalesce(ProfileState.analyzed_attempts, 0))
+        .order_by(counts.c.learner_id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [DueLearner(int(a), int(b), int(v)) for a, b, v in conn.execute(query)]
+
+
+def evidence_of(conn: Connection, learner_id: int) -> list[Evidence]:
+    rows = conn.execute(
+        select(Response.item_id, ItemRow.topic, ItemRow.level, ItemRow.body, Response.score, Response.answered_at)
+        .join(ItemRow, (ItemRow.id == Response.item_id) & (ItemRow.version == Response.item_version))
+        .where(Response.learner_id == learner_id)
+    )
+    out = []
+    for item_id, topic, level, body, score, answered_at in rows:
+        calibration = body.get("calibration") or {}
+        out.append(Evidence(item_id, topic, level, float(calibration.get("discrimination", 1.0)),
+                            float(body.get("difficulty", 0.0)), float(score), answered_at))
+    return out
+
+
+def save_profile(conn: Connection, learner: DueLearner, profile: dict[str, Any]) -> bool:
+    """Advance the learner's state and queue the profile for MongoDB; False if another run got there first."""
+    state = pg_insert(ProfileState).values(
+        learner_id=learner.learner_id, version=profile["version"], analyzed_attempts=learner.n_attempts
+    )
+    state = state.on_conflict_do_update(
+        index_elements=[ProfileState.learner_id],
+        set_={"version": state.excluded.version, "analyzed_attempts": state.excluded.analyzed_attempts,
+              "updated_at": func.now()},
+        where=ProfileState.version == learner.last_version,
+    )
+    if conn.execute(state.returning(ProfileState.learner_id)).first() is None:
+        return False
+    conn.execute(
+        pg_insert(OutboxMessage)
+        .values(topic="profile", dedupe_key=f"{learner.learner_id}:{profile['version']}",
+                payload=json.loads(json.dumps(profile, default=str)))
+        .on_conflict_do_nothing()
+    )
+    return True
+
+
+def undelivered(engine: Engine, topic: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(OutboxMessage.id, OutboxMessage.payload)
+            .where(OutboxMessage.topic == topic, OutboxMessage.delivered_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return [(int(i), dict(p)) for i, p in rows]
+
+
+def mark_delivered(engine: Engine, ids: Sequence[int]) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(delivered_at=func.now()))
+
+
+def mark_failed(engine: Engine, message_id: int, error: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+        )

@@ -1,0 +1,236 @@
+"""The PostgreSQL schema as SQLAlchemy 2 models; alembic migrations create it, tests compare the two."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _now()
+    __table_args__ = (
+        CheckConstraint("role in ('learner', 'educator', 'analyst', 'admin')", name="role"),
+    )
+
+
+class Session(Base):
+    """A server-side login session; the cookie holds the token, the table only its SHA-256."""
+
+    __tablename__ = "sessions"
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = _now()
+    last_seen_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(254), index=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = _now()
+
+
+class AuthToken(Base):
+    """E-mail verification and reset tokens, stored hashed, single use."""
+
+    __tablename__ = "auth_tokens"
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class CohortMember(Base):
+    __tablename__ = "cohort_members"
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    __table_args__ = (
+        CheckConstraint("role in ('learner', 'educator')", name="role"),
+        Index("ix_cohort_members_user", "user_id"),
+    )
+
+
+class ItemRow(Base):
+    """One version of an item; editing an item adds a row with the next version."""
+
+    __tablename__ = "items"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    provenance: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, object]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+    __table_args__ = (
+        CheckConstraint("level between 1 and 3", name="level"),
+        CheckConstraint("status in ('provisional', 'active', 'retired')", name="status"),
+    )
+
+
+class Submission(Base):
+    """A submission exactly as received, with what became of it."""
+
+    __tablename__ = "submissions"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = _now()
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        CheckConstraint("status in ('pending', 'accepted', 'rejected')", name="status"),
+        Index("ix_submissions_pending", "received_at", postgresql_where="status = 'pending'"),
+    )
+
+
+class Attempt(Base):
+    """A quiz attempt: one accepted submission, scored by the server."""
+
+    __tablename__ = "attempts"
+    id: Mapped[uuid.UUID] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    n_items: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    batch_id: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[datetime] = _now()
+
+
+class Response(Base):
+    """One scored answer; (attempt_id, item_id) is the natural key that makes loading idempotent."""
+
+    __tablename__ = "responses"
+    attempt_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_version: Mapped[int] = mapped_column(Integer)
+    learner_id: Mapped[int] = mapped_column(Integer, index=True)
+    answer: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        # No foreign keys on the hot table: the loader checks items and learners per batch, and
+        # a trigger per row would cost the COPY fast path most of its speed.
+        CheckConstraint("score between -1 and 1", name="score"),
+    )
+
+
+class IngestLedger(Base):
+    """One row per loaded batch, committed in the same transaction as the rows it loaded."""
+
+    __tablename__ = "ingest_ledger"
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    committed_at: Mapped[datetime] = _now()
+    n_submissions: Mapped[int] = mapped_column(Integer)
+    n_accepted: Mapped[int] = mapped_column(Integer)
+    n_rejected: Mapped[int] = mapped_column(Integer)
+    n_responses: Mapped[int] = mapped_column(Integer)
+
+
+class ProfileState(Base):
+    """How far profile analysis has got for a learner (its watermark and last version)."""
+
+    __tablename__ = "profile_state"
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    # A count, not a timestamp: an ingest transaction that commits late cannot slip under a count.
+    analyzed_attempts: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = _now()
+
+
+class OutboxMessage(Base):
+    """A write that must reach MongoDB, committed with the change that caused it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, object]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("topic", "dedupe_key", name="uq_outbox_topic_key"),
+        Index("ix_outbox_undelivered", "id", postgresql_where="delivered_at is null"),
+    )
+
+
+__all__ = [
+    "Attempt",
+    "AuthToken",
+    "Base",
+    "Cohort",
+    "CohortMember",
+    "IngestLedger",
+    "ItemRow",
+    "LoginAttempt",
+    "OutboxMessage",
+    "ProfileState",
+    "Response",
+    "Session",
+    "Submission",
+    "User",
+]

@@ -1,0 +1,91 @@
+"""The composition root: builds engines, clients and stores from `Settings`, on demand.
+
+Nothing here runs at import time. An entry point (CLI, flow task, dashboard session) calls
+:func:`bootstrap` and passes the `Container` down; each client is made on first use and closed by `close()`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ai4d_core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pymongo import MongoClient
+    from pymongo.database import Database
+    from sqlalchemy import Engine
+
+    from ai4d_core.adapters.duckdb_warehouse import DuckDBWarehouse
+    from ai4d_core.adapters.mongo_profiles import MongoProfileStore
+    from ai4d_core.adapters.sql.items import SqlItemStore
+    from ai4d_core.adapters.sql.users import SqlUserStore
+
+
+class Container:
+    """Lazily built clients and stores for one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        from sqlalchemy import create_engine
+
+        return create_engine(self.settings.sqlalchemy_url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+    @cached_property
+    def mongo_client(self) -> MongoClient[dict[str, object]]:
+        from pymongo import MongoClient
+
+        return MongoClient(self.settings.effective_mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+
+    @property
+    def mongo_db(self) -> Database[dict[str, object]]:
+        return self.mongo_client[self.settings.mongo_db]
+
+    @cached_property
+    def users(self) -> SqlUserStore:
+        from ai4d_core.adapters.sql.users import SqlUserStore
+
+        return SqlUserStore(self.engine)
+
+    @cached_property
+    def items(self) -> SqlItemStore:
+        from ai4d_core.adapters.sql.items import SqlItemStore
+
+        return SqlItemStore(self.engine)
+
+    @cached_property
+    def profiles(self) -> MongoProfileStore:
+        from ai4d_core.adapters.mongo_profiles import MongoProfileStore
+
+        store = MongoProfileStore(self.mongo_db)
+        store.ensure_indexes()
+        return store
+
+    @cached_property
+    def warehouse(self) -> DuckDBWarehouse:
+        from ai4d_core.adapters.duckdb_warehouse import DuckDBWarehouse
+
+        return DuckDBWarehouse(self.settings.warehouse_path)
+
+    def close(self) -> None:
+        """Dispose of whatever was built."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+        if "mongo_client" in self.__dict__:
+            self.mongo_client.close()
+        for name in ("engine", "mongo_client", "users", "items", "profiles", "warehouse"):
+            self.__dict__.pop(name, None)
+
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def bootstrap(settings: Settings | None = None) -> Container:
+    """The one place that turns settings into a container (reads the environment only if not given)."""
+    return Container(settings or load_settings())

@@ -1,0 +1,163 @@
+"""Submitted answers: decoding, validation and scoring of a whole submission (pure; no I/O).
+
+Two wire formats are accepted:
+
+* ``ai4d/v1``: ``{"format": "ai4d/v1", "submission_id": UUID, "answers": [{"item_id", "answer"}...]}``;
+* the completed questionnaire of the original AI4D backend: ``{"questions_data": [{"numero", "question",
+  "type", "options", "user_answer", ...}]}`` (or the bare list). Its ``correct_answer``, ``is_correct`` and
+  ``score`` are ignored: the server scores every answer itself.
+
+A submission is accepted or rejected whole; a rejected one is kept raw with the reason (see services).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from ai4d_core.domain.items import Item, SingleChoiceItem, TrueFalseItem
+from ai4d_core.domain.scoring import AnswerError, score_answer
+
+MAX_ANSWERS = 200
+SEED_NAMESPACE = uuid.UUID("6f0c3b8e-3d0a-4f43-9f4e-a14d0a1f5eed")
+_SEED_TRUE = {"vrai", "true", "oui", "yes", "v", "t"}
+_SEED_FALSE = {"faux", "false", "non", "no", "f"}
+
+
+class SubmissionError(ValueError):
+    """A submission that cannot be accepted; the message is shown to the user and stored as the reason."""
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # a client's `is_correct` or `score` is dropped, never trusted
+    item_id: Annotated[str, Field(min_length=1, max_length=64)]
+    item_version: int | None = Field(default=None, ge=1)
+    answer: JsonValue
+
+
+class SubmissionIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    format: Literal["ai4d/v1"] = "ai4d/v1"
+    submission_id: uuid.UUID
+    submitted_at: datetime | None = None
+    answers: list[AnswerIn] = Field(min_length=1, max_length=MAX_ANSWERS)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredAnswer:
+    item_id: str
+    item_version: int
+    answer_json: str
+    score: float
+
+
+def decode(raw: bytes, max_bytes: int) -> object:
+    """Bytes to JSON, with a clear error for oversized, non-UTF-8 or malformed payloads."""
+    if len(raw) > max_bytes:
+        raise SubmissionError(f"payload of {len(raw):,} bytes exceeds the limit of {max_bytes:,} bytes")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SubmissionError(f"payload is not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise SubmissionError(f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+
+
+def normalize_stem(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def parse(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> SubmissionIn:
+    """Recognise the wire format and return the canonical submission."""
+    if isinstance(data, list) or (isinstance(data, dict) and "questions_data" in data):
+        return _from_seed(data, raw, items_by_stem)
+    try:
+        return SubmissionIn.model_validate(data)
+    except ValidationError as exc:
+        raise SubmissionError("invalid submission: " + _describe(exc)) from exc
+
+
+def score(submission: SubmissionIn, items: Mapping[str, Item]) -> list[ScoredAnswer]:
+    """Score every answer against the bank; every problem is listed in one error."""
+    problems: list[str] = []
+    scored: list[ScoredAnswer] = []
+    seen: set[str] = set()
+    for answer in submission.answers:
+        item = items.get(answer.item_id)
+        if item is None:
+            problems.append(f"unknown item id {answer.item_id!r}")
+            continue
+        if answer.item_id in seen:
+            problems.append(f"item {answer.item_id!r} answered twice")
+            continue
+        seen.add(answer.item_id)
+        try:
+            value = score_answer(item, answer.answer)
+        except AnswerError as exc:
+            problems.append(str(exc))
+            continue
+        answer_json = json.dumps(answer.answer, ensure_ascii=False, separators=(",", ":"))
+        scored.append(ScoredAnswer(item.id, answer.item_version or item.version, answer_json, value))
+    if problems:
+        more = f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise SubmissionError("; ".join(problems[:10]) + more)
+    return scored
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "payload"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _from_seed(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> SubmissionIn:
+    questions = data if isinstance(data, list) else data.get("questions_data")  # type: ignore[union-attr]
+    if not isinstance(questions, list) or not questions:
+        raise SubmissionError("invalid submission: questions_data must be a non-empty list")
+    answers: list[AnswerIn] = []
+    for index, question in enumerate(questions, start=1):
+        where = f"questions_data[{index}]"
+        if not isinstance(question, dict) or not isinstance(question.get("question"), str):
+            raise SubmissionError(f"{where}: each question needs a 'question' text")
+        item = items_by_stem.get(normalize_stem(question["question"]))
+        if item is None:
+            raise SubmissionError(f"{where}: unknown question {question['question'][:80]!r}")
+        if "user_answer" not in question:
+            raise SubmissionError(f"{where}: missing user_answer")
+        answers.append(AnswerIn(item_id=item.id, answer=_seed_answer(item, question["user_answer"], where)))
+    if len(answers) > MAX_ANSWERS:
+        raise SubmissionError(f"invalid submission: more than {MAX_ANSWERS} answers")
+    digest = hashlib.sha256(raw).hexdigest()
+    return SubmissionIn(submission_id=uuid.uuid5(SEED_NAMESPACE, digest), answers=answers)
+
+
+def _seed_answer(item: Item, value: object, where: str) -> JsonValue:
+    if isinstance(item, TrueFalseItem):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().casefold()
+        if text in _SEED_TRUE:
+            return True
+        if text in _SEED_FALSE:
+            return False
+        raise SubmissionError(f"{where}: {value!r} is not true or false (Vrai/Faux)")
+    if isinstance(item, SingleChoiceItem):
+        text = str(value).strip()
+        for position, option in enumerate(item.options):
+            letter = chr(ord("A") + position)
+            if text.upper() in (letter, f"{letter})", f"{letter}.") or text.casefold() == option.text.casefold():
+                return option.id
+            if text == option.id:
+                return option.id
+        raise SubmissionError(f"{where}: {text[:80]!r} matches no option")
+    raise SubmissionError(f"{where}: type {item.type} is not accepted in the seed format yet")

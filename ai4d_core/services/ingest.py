@@ -1,0 +1,88 @@
+"""Ingest submitted answers exactly once: validate, score, load responses, quarantine bad submissions.
+
+Each batch is one transaction holding the responses, the submissions' new statuses and a ledger row, so a run
+killed at any moment and run again loses nothing and duplicates nothing; the responses' natural key
+(attempt, item) is the last guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ai4d_core.adapters.sql.ingest_batches import AcceptedAttempt, BatchCounts, batch_id_of, open_batch
+from ai4d_core.adapters.sql.response_loader import ResponseRow
+from ai4d_core.bootstrap import Container
+from ai4d_core.domain import submissions as wire
+from ai4d_core.domain.items import Item
+from ai4d_core.services.submissions import Bank
+
+
+@dataclass
+class IngestReport:
+    batches: list[BatchCounts] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(b.n_accepted for b in self.batches)
+
+    @property
+    def rejected(self) -> int:
+        return sum(b.n_rejected for b in self.batches)
+
+    @property
+    def responses(self) -> int:
+        return sum(b.n_responses for b in self.batches)
+
+    def __str__(self) -> str:
+        return (f"{len(self.batches)} batch(es): {self.accepted} accepted, {self.rejected} rejected, "
+                f"{self.responses} responses loaded")
+
+
+def _latest_versions(c: Container) -> Bank:
+    """Every item's latest version, retired ones included: an answer given before retirement still counts."""
+    latest: dict[str, Item] = {}
+    for (item_id, _version), item in sorted(c.items.all_versions().items()):
+        latest[item_id] = item
+    return Bank(list(latest.values()))
+
+
+def _answered_at(claimed: datetime | None, received: datetime) -> datetime:
+    """The client's time if plausible (within the year before receipt), else the server's receipt time."""
+    if claimed is None or claimed.tzinfo is None or not received - timedelta(days=365) <= claimed <= received:
+        return received
+    return claimed
+
+
+def ingest_pending(c: Container, batch_size: int | None = None, max_batches: int | None = None) -> IngestReport:
+    """Load every pending submission, batch by batch, until none is left (or `max_batches` ran)."""
+    bank = _latest_versions(c)
+    size = batch_size or c.settings.ingest_batch_size
+    report = IngestReport()
+    while max_batches is None or len(report.batches) < max_batches:
+        with open_batch(c.engine) as batch:
+            pending = batch.claim(size)
+            if not pending:
+                break
+            learners = batch.active_learners({p.learner_id for p in pending if p.learner_id is not None})
+            accepted: list[AcceptedAttempt] = []
+            rejected = {}
+            for sub in pending:
+                try:
+                    if sub.learner_id not in learners:
+                        raise wire.SubmissionError("the submitting account is not an active learner")
+                    raw = sub.payload.encode("utf-8")
+                    if sub.size_bytes != len(raw):
+                        raise wire.SubmissionError("stored payload is truncated; the original was too large")
+                    parsed = wire.parse(wire.decode(raw, c.settings.max_submission_bytes), raw, bank.by_stem)
+                    scored = wire.score(parsed, bank.by_id)
+                except wire.SubmissionError as exc:
+                    rejected[sub.id] = str(exc)
+                    continue
+                assert sub.learner_id is not None
+                when = _answered_at(parsed.submitted_at, sub.received_at)
+                rows = [ResponseRow(sub.id, a.item_id, a.item_version, sub.learner_id, a.answer_json, a.score, when)
+                        for a in scored]
+                accepted.append(AcceptedAttempt(sub.id, sub.learner_id, when, rows))
+            report.batches.append(batch.commit(batch_id_of([p.id for p in pending]), accepted, rejected))
+    return report

@@ -1,0 +1,101 @@
+"""Typed settings, read from the environment (``AI4D_`` prefix) and ``.env``.
+
+Nothing reads the environment at import time: call :func:`load_settings` in an entry point and pass the
+result down. A service URL left unset means "use the embedded default" that ``ai4d up`` starts on loopback.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-secret", "development-only-secret"})
+DEV_COOKIE_SECRET = "development-only-secret"  # noqa: S105 - refused outside development by the guard below
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of AI4D; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_prefix="AI4D_", env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    env: Environment = Environment.DEVELOPMENT
+    var_dir: Path = Path("var")
+    public_url: str = "http://127.0.0.1:5006"
+
+    # Services: unset means the embedded default started by `ai4d up`.
+    database_url: str | None = None
+    mongo_url: str | None = None
+    mongo_db: str = "ai4d"
+    prefect_api_url: str | None = None
+    smtp_url: str | None = None
+
+    # Embedded service ports (loopback only).
+    postgres_port: int = 54329
+    mongo_port: int = 27027
+    prefect_port: int = 4200
+    panel_port: int = 5006
+    smtp_port: int = 8025
+
+    # Security.
+    cookie_secret: SecretStr = SecretStr(DEV_COOKIE_SECRET)
+    pseudonym_salt: SecretStr = SecretStr(DEV_COOKIE_SECRET)
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    k_anonymity: int = Field(default=10, ge=1)
+
+    # Ingestion.
+    max_submission_bytes: int = Field(default=256_000, ge=1_024)
+    ingest_batch_size: int = Field(default=5_000, ge=1)
+
+    # LLM: unset base URL means every LLM step uses its deterministic fallback.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            for name in ("cookie_secret", "pseudonym_salt"):
+                value: SecretStr = getattr(self, name)
+                if value.get_secret_value().lower() in PLACEHOLDER_SECRETS or len(value) < 32:
+                    raise ValueError(f"AI4D_{name.upper()} must be set to a random value of 32+ characters")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The PostgreSQL URL, with the psycopg 3 driver named."""
+        url = self.database_url or f"postgresql://postgres@127.0.0.1:{self.postgres_port}/ai4d"
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if "+" not in url.split(":")[0] else url
+
+    @property
+    def effective_mongo_url(self) -> str:
+        return self.mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+
+    @property
+    def effective_prefect_api_url(self) -> str:
+        return self.prefect_api_url or f"http://127.0.0.1:{self.prefect_port}/api"
+
+    @property
+    def effective_smtp_url(self) -> str:
+        return self.smtp_url or f"smtp://127.0.0.1:{self.smtp_port}"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.var_dir / "warehouse" / "ai4d.duckdb"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`; keyword overrides win."""
+    return Settings(**overrides)  # type: ignore[arg-type]

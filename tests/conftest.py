@@ -1,0 +1,119 @@
+"""Shared fixtures: the real embedded services, started once per test session.
+
+- `pg_port` / `mongo_port`: embedded PostgreSQL (migrated) and the MongoDB-wire server on free ports;
+- `settings`: a `Settings` pointing at them, with its own var dir (DuckDB warehouse, logs);
+- `container`: the composition root on those settings; `clean` empties every store before a test;
+- `bank`: the demo item bank loaded into PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ai4d_cli import embedded
+from ai4d_core.adapters.sql import migrate
+from ai4d_core.adapters.sql.tables import Base
+from ai4d_core.bootstrap import Container
+from ai4d_core.settings import Settings
+
+# Tell Prefect not to phone home and keep its state under the test session's folder.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def services_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("services")
+
+
+@pytest.fixture(scope="session")
+def pg_port(services_dir: Path) -> Iterator[int]:
+    port = embedded.free_port()
+    proc = embedded.start_postgres(services_dir / "postgres", port, services_dir / "log" / "postgres.log")
+    try:
+        embedded.ensure_database(port, "ai4d")
+        migrate.upgrade(f"postgresql+psycopg://postgres@127.0.0.1:{port}/ai4d")
+        yield port
+    finally:
+        embedded.stop(proc, sig=signal.SIGINT)
+
+
+@pytest.fixture(scope="session")
+def mongo_port(services_dir: Path) -> Iterator[int]:
+    port = embedded.free_port()
+    proc = embedded.start_mongo(services_dir / "mongo", port, services_dir / "log" / "mongo.log")
+    try:
+        yield port
+    finally:
+        embedded.stop(proc)
+
+
+@pytest.fixture(scope="session")
+def settings(pg_port: int, mongo_port: int, services_dir: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        var_dir=services_dir / "var",
+        database_url=f"postgresql://postgres@127.0.0.1:{pg_port}/ai4d",
+        mongo_url=f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
+        mongo_db="ai4d_test",
+    )
+
+
+@pytest.fixture(scope="session")
+def container(settings: Settings) -> Iterator[Container]:
+    with Container(settings) as c:
+        yield c
+
+
+def _empty_stores(c: Container) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with c.engine.begin() as conn:
+        conn.execute(text(f"truncate {tables} restart identity cascade"))
+    for name in c.mongo_db.list_collection_names():
+        c.mongo_db[name].delete_many({})
+    c.settings.warehouse_path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def clean(container: Container) -> Container:
+    """The container, with PostgreSQL, MongoDB and the warehouse emptied first."""
+    _empty_stores(container)
+    return container
+
+
+@pytest.fixture
+def bank(clean: Container) -> Container:
+    """A clean container with the demo item bank loaded."""
+    from ai4d_core.item_bank import load_demo_items
+
+    clean.items.upsert(load_demo_items())
+    return clean
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """A real Prefect API (the harness' temporary server), started once per session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def service_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the `AI4D_*` environment at the test services, for code that loads settings itself (flows)."""
+    for name, value in {
+        "AI4D_ENV": "test",
+        "AI4D_VAR_DIR": str(settings.var_dir),
+        "AI4D_DATABASE_URL": settings.database_url,
+        "AI4D_MONGO_URL": settings.mongo_url,
+        "AI4D_MONGO_DB": settings.mongo_db,
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    return settings

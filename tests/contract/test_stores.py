@@ -1,0 +1,167 @@
+"""One contract per store protocol, run against every adapter of it on the real service.
+
+Each protocol has one real adapter today; a new adapter (another database, a fake for unit tests) joins the
+parametrization and must pass the same contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ai4d_core.adapters.duckdb_warehouse import DuckDBWarehouse, WarehouseMissingError
+from ai4d_core.adapters.mongo_profiles import MongoProfileStore
+from ai4d_core.bootstrap import Container
+from ai4d_core.domain.items import ItemStatus
+from ai4d_core.item_bank import load_demo_items
+from ai4d_core.ports import ItemStore, ProfileStore, UserStore, Warehouse
+
+pytestmark = pytest.mark.contract
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$placeholder"
+
+PROFILE_STORES: dict[str, Callable[[Container], ProfileStore]] = {
+    "mongo": lambda c: c.profiles,
+}
+USER_STORES: dict[str, Callable[[Container], UserStore]] = {"postgres": lambda c: c.users}
+ITEM_STORES: dict[str, Callable[[Container], ItemStore]] = {"postgres": lambda c: c.items}
+
+
+@pytest.fixture(params=sorted(PROFILE_STORES))
+def profiles(request: pytest.FixtureRequest, clean: Container) -> ProfileStore:
+    return PROFILE_STORES[request.param](clean)
+
+
+@pytest.fixture(params=sorted(USER_STORES))
+def users(request: pytest.FixtureRequest, clean: Container) -> UserStore:
+    return USER_STORES[request.param](clean)
+
+
+@pytest.fixture(params=sorted(ITEM_STORES))
+def items(request: pytest.FixtureRequest, clean: Container) -> ItemStore:
+    return ITEM_STORES[request.param](clean)
+
+
+def _profile(learner: int, version: int, **extra: Any) -> dict[str, Any]:
+    return {"learner_id": learner, "version": version, "narrative": f"v{version}", **extra}
+
+
+def test_profile_put_is_idempotent_and_latest_is_the_highest_version(profiles: ProfileStore) -> None:
+    profiles.put(_profile(1, 1))
+    profiles.put(_profile(1, 2))
+    profiles.put(_profile(1, 2, narrative="v2 again"))
+    profiles.put(_profile(2, 1))
+    assert profiles.latest(1) == _profile(1, 2, narrative="v2 again")
+    assert [p["version"] for p in profiles.history(1)] == [1, 2]
+    assert profiles.latest(3) is None
+
+
+def test_profile_erasure_removes_every_version_of_one_learner(profiles: ProfileStore) -> None:
+    profiles.put(_profile(1, 1))
+    profiles.put(_profile(1, 2))
+    profiles.put(_profile(2, 1))
+    assert profiles.delete_learner(1) == 2
+    assert profiles.history(1) == [] and profiles.latest(2) is not None
+
+
+def test_mongo_indexes_are_created_by_code(clean: Container) -> None:
+    store = MongoProfileStore(clean.mongo_db, collection="contract_profiles")
+    store.ensure_indexes()
+    store.ensure_indexes()  # idempotent
+    names = {ix["name"] for ix in clean.mongo_db["contract_profiles"].list_indexes()}
+    assert {"learner_version", "provenance_source"} <= names
+
+
+def test_users_sessions_and_revocation(users: UserStore) -> None:
+    uid = users.add(" Ada@Example.org ", "Ada", "learner", HASH)
+    assert users.by_email("ada@example.org") == users.get(uid)
+    now = datetime.now(UTC)
+    users.create_session(uid, b"\x01" * 32, now + timedelta(hours=1))
+    assert users.session_user(b"\x01" * 32, now, now - timedelta(minutes=30)) is not None
+    assert users.session_user(b"\x02" * 32, now, now - timedelta(minutes=30)) is None
+    # idle: last seen before the idle cut-off
+    assert users.session_user(b"\x01" * 32, now, now + timedelta(minutes=1)) is None
+    users.revoke_session(b"\x01" * 32)
+    assert users.session_user(b"\x01" * 32, now, now - timedelta(minutes=30)) is None
+
+
+def test_expired_sessions_and_disabled_users_are_refused(users: UserStore) -> None:
+    uid = users.add("bo@example.org", "Bo", "learner", HASH)
+    now = datetime.now(UTC)
+    users.create_session(uid, b"\x03" * 32, now - timedelta(seconds=1))
+    assert users.session_user(b"\x03" * 32, now, now - timedelta(minutes=30)) is None
+    users.create_session(uid, b"\x04" * 32, now + timedelta(hours=1))
+    users.set_active(uid, False)
+    assert users.session_user(b"\x04" * 32, now, now - timedelta(minutes=30)) is None
+    assert users.revoke_all_sessions(uid) == 2
+
+
+def test_login_failures_are_counted_per_account_and_per_source(users: UserStore) -> None:
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    users.record_login("a@example.org", "10.0.0.1", False)
+    users.record_login("a@example.org", "10.0.0.2", False)
+    users.record_login("b@example.org", "10.0.0.1", False)
+    users.record_login("a@example.org", "10.0.0.1", True)
+    assert users.recent_failures("A@example.org", "10.0.0.1", since) == (2, 2)
+
+
+def test_cohorts_and_memberships(users: UserStore) -> None:
+    teacher = users.add("t@example.org", "T", "educator", HASH)
+    first, again = users.add_cohort("c1"), users.add_cohort("c1")
+    assert first == again
+    users.add_member(first, teacher, "educator")
+    users.add_member(first, teacher, "educator")
+    assert users.cohorts_of(teacher, "educator") == [first]
+    assert users.cohorts_of(teacher, "learner") == []
+
+
+def test_items_are_versioned_and_only_active_latest_versions_are_served(items: ItemStore) -> None:
+    bank = load_demo_items()
+    assert items.upsert(bank) == len(bank)
+    assert items.upsert(bank) == 0
+    first = bank[0]
+    edited = first.model_copy(update={"version": 2, "stem": first.stem + " (edited)"})
+    retired = bank[1].model_copy(update={"version": 2, "status": ItemStatus.RETIRED})
+    items.upsert([edited, retired])
+    served = {i.id: i for i in items.active()}
+    assert served[first.id].version == 2 and bank[1].id not in served
+    assert items.get(first.id, 1) == first and items.get(first.id) == edited
+    assert len(items.all_versions()) == len(bank) + 2
+    assert {i.topic for i in items.active("sql")} == {"sql"}
+
+
+WAREHOUSES: dict[str, Callable[[Container], Warehouse]] = {
+    "duckdb": lambda c: DuckDBWarehouse(c.settings.var_dir / "contract" / "w.duckdb"),
+}
+
+
+@pytest.fixture(params=sorted(WAREHOUSES))
+def warehouse(request: pytest.FixtureRequest, clean: Container) -> Warehouse:
+    store = WAREHOUSES[request.param](clean)
+    if isinstance(store, DuckDBWarehouse):
+        store.path.unlink(missing_ok=True)
+    return store
+
+
+def test_warehouse_rebuild_replaces_everything_and_a_failed_build_keeps_the_old(warehouse: Warehouse) -> None:
+    with pytest.raises(WarehouseMissingError):
+        warehouse.query("select 1")
+    warehouse.rebuild(lambda conn: conn.execute("create table t as select 1 as x"))
+    warehouse.rebuild(lambda conn: conn.execute("create table t as select 2 as x"))
+    assert warehouse.query("select x from t") == [{"x": 2}]
+
+    def broken(conn: Any) -> None:
+        conn.execute("create table t as select 3 as x")
+        raise RuntimeError("build failed half way")
+
+    with pytest.raises(RuntimeError):
+        warehouse.rebuild(broken)
+    assert warehouse.query("select x from t where x > ?", [1]) == [{"x": 2}]
+
+
+def test_warehouse_readers_cannot_write(warehouse: Warehouse) -> None:
+    warehouse.rebuild(lambda conn: conn.execute("create table t as select 1 as x"))
+    with pytest.raises(Exception, match="read-only"):
+        warehouse.query("insert into t values (5)")
