@@ -121,7 +121,7 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _from_seed(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> SubmissionIn:
-    questions = data if isinstance(data, list) else data.get("questions_data")  # type: ignore[union-attr]
+    questions = data.get("questions_data") if isinstance(data, dict) else data
     if not isinstance(questions, list) or not questions:
         raise SubmissionError("invalid submission: questions_data must be a non-empty list")
     answers: list[AnswerIn] = []

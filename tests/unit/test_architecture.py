@@ -63,3 +63,12 @@ def test_domain_does_no_io() -> None:
     offenders = {p.name: _imports(p) & io_modules for p in domain if _imports(p) & io_modules}
     assert len(domain) > 3
     assert offenders == {}
+
+
+def test_public_api_is_explicit_and_resolves() -> None:
+    import ai4d_core
+
+    print(f"checked {len(ai4d_core.__all__)} public names")
+    assert ai4d_core.__all__
+    for name in ai4d_core.__all__:
+        assert getattr(ai4d_core, name) is not None

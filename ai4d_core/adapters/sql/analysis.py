@@ -44,7 +44,7 @@ def evidence_of(conn: Connection, learner_id: int) -> list[Evidence]:
     )
     out = []
     for item_id, topic, level, body, score, answered_at in rows:
-        calibration = body.get("calibration") or {}
+        calibration: dict[str, Any] = body.get("calibration") or {}
         out.append(Evidence(item_id, topic, level, float(calibration.get("discrimination", 1.0)),
                             float(body.get("difficulty", 0.0)), float(score), answered_at))
     return out

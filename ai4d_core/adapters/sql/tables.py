@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -117,7 +118,7 @@ class ItemRow(Base):
     level: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     provenance: Mapped[str] = mapped_column(String(64))
-    body: Mapped[dict[str, object]] = mapped_column(JSONB)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
     __table_args__ = (
         CheckConstraint("level between 1 and 3", name="level"),
@@ -207,7 +208,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(32))
     dedupe_key: Mapped[str] = mapped_column(String(128))
-    payload: Mapped[dict[str, object]] = mapped_column(JSONB)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

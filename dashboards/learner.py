@@ -1,0 +1,249 @@
+# Panel's constructors take untyped **params:
+# mypy: disable-error-code="no-untyped-call"
+"""The learner dashboard (`/learner`): take a quiz, get the server's score and feedback, read the profile.
+
+`LearnerState` holds everything and calls the core services; the views only lay it out. Tests drive the
+state headless by setting its parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import panel as pn
+import param
+from panel.viewable import Viewer
+from param.parameters import NoNone
+
+from ai4d_core.bootstrap import Container
+from ai4d_core.domain.items import Item, SingleChoiceItem
+from ai4d_core.services import accounts, profiles, quiz
+from ai4d_core.services.accounts import SessionUser
+from ai4d_core.services.quiz import Feedback
+from dashboards.common import (
+    SESSION_ENDED,
+    container,
+    current_token,
+    current_user,
+    ended,
+    format_number,
+    header,
+    markdown,
+)
+
+NO_PROFILE = "Your profile will appear after the next analysis run."
+NOTHING_ANSWERED = "Answer at least one question before submitting."
+TOPIC_TITLES = {
+    "topic": "Topic",
+    "mastery": "Mastery",
+    "mean_score": "Mean score",
+    "ability": "Ability",
+    "se": "Std. error",
+    "n_responses": "Responses",
+}
+
+
+class AnswerChoices(pn.widgets.RadioBoxGroup):
+    """Radio buttons that start with nothing selected (Panel's default preselects the first option)."""
+
+    _allows_none = True
+
+
+class Question(param.Parameterized):
+    """One quiz item as the learner sees it (never the key), and the learner's answer."""
+
+    answer: param.Selector[object] = param.Selector(default=None, objects=[], allow_None=True, label="")
+
+    def __init__(self, item: Item, **params: Any) -> None:
+        super().__init__(**params)
+        self.item_id = item.id
+        self.stem = item.stem
+        self.topic = item.topic
+        self.param.answer.objects = _choices(item)
+
+
+def _choices(item: Item) -> dict[str, object]:
+    """Label -> answer; labels are plain text, so Markdown code marks are dropped when that stays unique."""
+    if not isinstance(item, SingleChoiceItem):
+        return {"True": True, "False": False}
+    plain: dict[str, object] = {option.text.replace("`", ""): option.id for option in item.options}
+    return plain if len(plain) == len(item.options) else {option.text: option.id for option in item.options}
+
+
+class LearnerState(param.Parameterized):
+    """The learner's quiz, its result and their latest profile."""
+
+    container = param.ClassSelector(class_=Container, allow_None=NoNone, constant=True)
+    user = param.ClassSelector(class_=SessionUser, allow_None=NoNone, constant=True)
+    token = param.String(default=None, allow_None=True, constant=True, doc="session to re-check on submit")
+    questions = param.List(default=[], item_type=Question)
+    submitted = param.Boolean(default=False)
+    score = param.String(default="")
+    feedback = param.List(default=[], item_type=Feedback)
+    message = param.String(default="", doc="a rejection, duplicate or session notice")
+    profile = param.Dict(default=None, allow_None=True)
+    submit = param.Event(label="Submit answers")
+    new_quiz = param.Event(label="New quiz")
+    refresh_profile = param.Event(label="Refresh")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.start_quiz()
+        self.load_profile()
+
+    @property
+    def answers(self) -> dict[str, object]:
+        return {q.item_id: q.answer for q in self.questions if q.answer is not None}
+
+    def _alive(self) -> bool:
+        if self.token is None or accounts.session_user(self.container, self.token) is not None:
+            return True
+        self.message = SESSION_ENDED
+        return False
+
+    @param.depends("new_quiz", watch=True)
+    def start_quiz(self) -> None:
+        """A fresh quiz from the server; clears the previous result."""
+        self.param.update(
+            questions=[Question(item) for item in quiz.next_quiz(self.container, self.user.id)],
+            submitted=False, score="", feedback=[], message="",
+        )  # fmt: skip
+
+    @param.depends("submit", watch=True)
+    def submit_answers(self) -> None:
+        """Send the answers; show the server's score and feedback, or why they were not accepted."""
+        if self.submitted or not self._alive():
+            return
+        if not self.answers:
+            self.message = NOTHING_ANSWERED
+            return
+        receipt, feedback = quiz.submit(self.container, self.user.id, quiz.build_payload(self.answers))
+        if not receipt.accepted:
+            self.message = f"Your answers were not accepted: {receipt.submission.reason}"
+            return
+        note = "These answers were already received." if receipt.submission.duplicate else ""
+        self.param.update(
+            submitted=True, feedback=feedback, message=note,
+            score=f"Score: {format_number(receipt.total)} / {len(self.questions)}",
+        )  # fmt: skip
+
+    @param.depends("refresh_profile", watch=True)
+    def load_profile(self) -> None:
+        if self._alive():
+            self.profile = profiles.latest_profile(self.container, self.user)
+
+
+class QuizView(Viewer):
+    """The questions, the Submit button, then the score and per-item feedback."""
+
+    state = param.ClassSelector(class_=LearnerState, allow_None=NoNone)
+
+    @param.depends("state.questions")
+    def _questions(self) -> pn.Column:
+        cards = [
+            pn.Column(
+                markdown(f"**{n}.** {q.stem}"),
+                AnswerChoices.from_param(q.param.answer, name="", inline=False),
+                css_classes=["ai4d-question"], styles={"border-bottom": "1px solid #ddd"},
+                sizing_mode="stretch_width",
+            )
+            for n, q in enumerate(self.state.questions, start=1)
+        ]  # fmt: skip
+        return pn.Column(*cards, sizing_mode="stretch_width")
+
+    @param.depends("state.score", "state.feedback", "state.message")
+    def _result(self) -> pn.Column:
+        parts: list[Any] = [markdown(self.state.message)] if self.state.message else []
+        if self.state.score:
+            parts.append(pn.pane.Markdown(f"### {self.state.score}", css_classes=["ai4d-score"]))
+        for fb in self.state.feedback:
+            mark = "✔" if fb.score >= 1 else ("✘" if fb.score <= 0 else "◐")
+            parts.append(markdown(f"{mark} **{fb.stem}**  \nscore {format_number(fb.score)}: {fb.explanation}"))
+        return pn.Column(*parts, sizing_mode="stretch_width")
+
+    def __panel__(self) -> pn.Column:
+        submit = pn.widgets.Button.from_param(
+            self.state.param.submit, button_type="primary", disabled=self.state.param.submitted
+        )
+        again = pn.widgets.Button.from_param(self.state.param.new_quiz, button_type="light")
+        return pn.Column(self._questions, pn.Row(submit, again), self._result, sizing_mode="stretch_width")
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines) if lines else "_none yet_"
+
+
+def _claims(claims: list[dict[str, Any]]) -> str:
+    return _bullets([f"**{c['topic']}**: {c['claim']}" for c in claims])
+
+
+class ProfileView(Viewer):
+    """The latest profile: level, per-topic table, strengths and weaknesses, path, next steps, narrative."""
+
+    state = param.ClassSelector(class_=LearnerState, allow_None=NoNone)
+
+    @param.depends("state.profile")
+    def _profile(self) -> pn.viewable.Viewable:
+        p = self.state.profile
+        if not p:
+            return markdown(NO_PROFILE, css_classes=["ai4d-no-profile"])
+        level = p["overall_level"]
+        topics = pd.DataFrame(p["topics"], columns=[*TOPIC_TITLES, "evidence"])[list(TOPIC_TITLES)]
+        table = pn.widgets.Tabulator(
+            topics.round(2), disabled=True, show_index=False, titles=TOPIC_TITLES, sizing_mode="stretch_width",
+            formatters={"topic": {"type": "plaintext"}, "mastery": {"type": "plaintext"}},
+        )  # fmt: skip
+        path = [
+            f"{s['order']}. **{s['topic']}**: {s['objective']} "
+            f"(about {format_number(s['estimated_hours'], 1)} h; {'; '.join(s['resources'])})"
+            for s in p["learning_path"]
+        ]
+        prov = p.get("provenance", {})
+        sections = [
+            f"### Overall level {int(level['level'])}: {level['label']}",
+            p.get("narrative", ""),
+            f"#### Strengths\n{_claims(p['strengths'])}",
+            f"#### Weaknesses\n{_claims(p['weaknesses'])}",
+            f"#### Misconceptions\n{_claims(p['misconceptions'])}",
+            "#### Learning path\n" + ("\n".join(path) or "_none yet_"),
+            "#### Timeline\n" + _bullets([f"Week {t['week']}: {t['focus']}" for t in p["timeline"]]),
+            "#### Next steps\n" + _bullets([step for step in p["next_steps"]]),
+            f"_Profile version {int(p['version'])}, written by {prov.get('source', '?')} "
+            f"at {prov.get('generated_at', '?')}._",
+        ]
+        return pn.Column(
+            markdown(sections[0], css_classes=["ai4d-profile"]), markdown(sections[1]),
+            pn.pane.Markdown("#### Topics"), table, markdown("\n\n".join(sections[2:])),
+            sizing_mode="stretch_width",
+        )  # fmt: skip
+
+    def __panel__(self) -> pn.Column:
+        refresh = pn.widgets.Button.from_param(self.state.param.refresh_profile, button_type="light", width=100)
+        return pn.Column(refresh, self._profile, sizing_mode="stretch_width")
+
+
+class LearnerApp(Viewer):
+    """The learner page: a header, then the Quiz and Profile tabs."""
+
+    state = param.ClassSelector(class_=LearnerState, allow_None=NoNone)
+
+    def __panel__(self) -> pn.Column:
+        tabs = pn.Tabs(("Quiz", QuizView(state=self.state)), ("Profile", ProfileView(state=self.state)))
+        return pn.Column(
+            header("AI4D learner", self.state.user), tabs,
+            sizing_mode="stretch_width", max_width=1000, styles={"margin": "0 auto"},
+        )  # fmt: skip
+
+
+def app() -> Viewer | pn.pane.Markdown:
+    """The page for the current request's session (served by `panel serve`)."""
+    user = current_user()
+    if user is None:
+        return ended()
+    return LearnerApp(state=LearnerState(container=container(), user=user, token=current_token()))
+
+
+if pn.state.served:
+    pn.extension("tabulator", sizing_mode="stretch_width")
+    app().servable(title="AI4D learner")

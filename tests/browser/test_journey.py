@@ -1,0 +1,106 @@
+"""User journeys through the served dashboards in Debian's Chromium, on the real services and flows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from ai4d_core.bootstrap import Container
+from ai4d_core.services.accounts import LOGIN_FAILED
+from ai4d_core.services.demo import DEMO_ACCOUNTS, seed_demo
+from ai4d_core.settings import Settings
+from dashboards.learner import NO_PROFILE
+
+pytestmark = pytest.mark.browser
+ACCOUNTS = {role: (email, password) for email, password, role in DEMO_ACCOUNTS}
+LEARNER, EDUCATOR = ACCOUNTS["learner"], ACCOUNTS["educator"]
+
+
+def _log_in(page: Page, base: str, path: str, email: str, password: str) -> None:
+    page.goto(f"{base}{path}")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def _answer_every_question(page: Page) -> int:
+    questions = page.locator(".ai4d-question")
+    expect(questions.first).to_be_visible()
+    count = questions.count()
+    for n in range(count):
+        questions.nth(n).get_by_role("radio").first.check()
+    return count
+
+
+def test_learner_quiz_profile_and_educator_aggregates(
+    prefect_api: None, service_env: Settings, clean: Container, dashboards_url: str, chromium: Browser
+) -> None:
+    from flows.analyze_profiles import analyze_profiles
+    from flows.ingest_submissions import ingest_submissions
+    from flows.refresh_warehouse import refresh_warehouse
+
+    seed_demo(clean, learners=12)
+    learner = chromium.new_context(viewport={"width": 1200, "height": 1000})
+    page = learner.new_page()
+
+    _log_in(page, dashboards_url, "/learner", *LEARNER)
+    expect(page).to_have_url(re.compile(r"/learner"))
+    session = next(c for c in learner.cookies() if c["name"] == "ai4d_session")
+    assert session["httpOnly"] and session["sameSite"] == "Lax" and session["expires"] == -1  # browser-session cookie
+    answered = _answer_every_question(page)
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_text(re.compile(rf"Score: [\d.-]+ / {answered}"))).to_be_visible()
+    page.screenshot(path="/tmp/ai4d-learner-quiz.png", full_page=True)
+    page.get_by_text("Profile", exact=True).click()
+    expect(page.get_by_text(NO_PROFILE)).to_be_visible()
+
+    ingest_submissions()
+    analyze_profiles()
+    refresh_warehouse()
+
+    page.reload()
+    page.get_by_text("Profile", exact=True).click()
+    expect(page.get_by_text(re.compile(r"Overall level \d"))).to_be_visible()
+    expect(page.get_by_text("Next steps")).to_be_visible()
+    page.screenshot(path="/tmp/ai4d-learner-profile.png", full_page=True)
+
+    response = page.goto(f"{dashboards_url}/educator")
+    assert response is not None and response.status == 403
+
+    old_cookies = learner.cookies()
+    page.goto(f"{dashboards_url}/learner")
+    page.get_by_role("link", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    replay = chromium.new_context()
+    replay.add_cookies(old_cookies)
+    replayed = replay.new_page()
+    replayed.goto(f"{dashboards_url}/learner")
+    expect(replayed).to_have_url(re.compile(r"/login"))
+    replay.close()
+    learner.close()
+
+    educator = chromium.new_context(viewport={"width": 1200, "height": 1000})
+    page = educator.new_page()
+    _log_in(page, dashboards_url, "/educator", *EDUCATOR)
+    expect(page).to_have_url(re.compile(r"/educator"))
+    expect(page.get_by_text("Demo cohort").first).to_be_visible()
+    expect(page.get_by_text("python", exact=True).first).to_be_visible()
+    page.screenshot(path="/tmp/ai4d-educator.png", full_page=True)
+    educator.close()
+
+
+def test_a_wrong_password_or_unknown_user_gets_the_same_generic_error(
+    clean: Container, dashboards_url: str, chromium: Browser
+) -> None:
+    seed_demo(clean, learners=1)
+    context = chromium.new_context()
+    page = context.new_page()
+    for email in (LEARNER[0], "nobody@example.org"):
+        _log_in(page, dashboards_url, "/learner", email, "not the right passphrase at all")
+        expect(page.get_by_role("alert")).to_have_text(LOGIN_FAILED)
+        expect(page).to_have_url(re.compile(r"/login"))
+    page.screenshot(path="/tmp/ai4d-login.png")
+    context.close()
