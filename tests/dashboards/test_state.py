@@ -20,10 +20,7 @@ from dashboards.auth import safe_next
 from dashboards.educator import NO_AGGREGATES, NOT_ALLOWED, EducatorState, EducatorView
 from dashboards.learner import NO_PROFILE, NOTHING_ANSWERED, AnswerChoices, LearnerState, ProfileView, QuizView
 
-pytestmark = [
-    pytest.mark.dashboards,
-    # bokeh's ColumnDataSource.from_df calls reset_index(inplace=True), deprecated in pandas 3.1
-]
+pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"
 
 
