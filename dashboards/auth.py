@@ -47,7 +47,7 @@ border-radius:4px;cursor:pointer}.error{color:#b00020;margin:.5rem 0}
  value="$email" required autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password"
  autocomplete="current-password" required>
-<input type="hidden" name="next" value="$next">
+<input type="hidden" name="next" value="$next">$xsrf
 <button type="submit">Log in</button>
 </form></body></html>""")
 
@@ -98,7 +98,7 @@ class LoginHandler(BasicLoginHandler):
         self._security_headers()
         self.write(LOGIN_PAGE.substitute(
             action=html.escape(login_url), error=html.escape(error), email=html.escape(email),
-            next=html.escape(next_url or ""),
+            next=html.escape(next_url or ""), xsrf=self.xsrf_form_html(),
         ))  # fmt: skip
 
     def get(self) -> None:
@@ -114,6 +114,7 @@ class LoginHandler(BasicLoginHandler):
         return accounts.login(container(), username.strip(), password, source=self.request.remote_ip or "")
 
     def post(self) -> None:
+        self.check_xsrf_cookie()  # double-submit token from the form: no login CSRF
         email = self.get_argument("email", "")
         next_url = safe_next(self.get_argument("next", None))
         try:

@@ -104,3 +104,16 @@ def test_a_wrong_password_or_unknown_user_gets_the_same_generic_error(
         expect(page).to_have_url(re.compile(r"/login"))
     page.screenshot(path="/tmp/ai4d-login.png")
     context.close()
+
+
+def test_a_login_post_without_the_form_token_is_refused(clean: Container, dashboards_url: str) -> None:
+    """Login CSRF: a cross-site form cannot log the victim into an attacker's account."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    seed_demo(clean, learners=1)
+    body = urllib.parse.urlencode({"email": LEARNER[0], "password": LEARNER[1]}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{dashboards_url}/login", data=body)
+    assert refused.value.code == 403
