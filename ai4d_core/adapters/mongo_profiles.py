@@ -14,8 +14,9 @@ class MongoProfileStore:
 
     def ensure_indexes(self) -> None:
         """Created by code, never by hand; idempotent."""
-        self._col.create_index([("learner_id", ASCENDING), ("version", DESCENDING)], unique=True,
-                               name="learner_version")
+        self._col.create_index(
+            [("learner_id", ASCENDING), ("version", DESCENDING)], unique=True, name="learner_version"
+        )
         self._col.create_index([("provenance.source", ASCENDING)], name="provenance_source")
 
     def put(self, profile: dict[str, Any]) -> None:

@@ -125,12 +125,17 @@ def analyze(learner_id: int, version: int, evidence: Sequence[Evidence], now: da
     ranked = sorted(topics, key=lambda t: t.ability)
     strengths = [
         Claim(topic=t.topic, claim=f"Solid in {t.topic}: {t.mastery} (ability {t.ability:+.2f}).", evidence=t.evidence)
-        for t in reversed(ranked) if t.mastery in ("proficient", "mastered")
+        for t in reversed(ranked)
+        if t.mastery in ("proficient", "mastered")
     ]
     weaknesses = [
-        Claim(topic=t.topic, claim=f"Needs work in {t.topic}: {t.mastery} (ability {t.ability:+.2f}).",
-              evidence=t.evidence)
-        for t in ranked if t.mastery in ("novice", "developing")
+        Claim(
+            topic=t.topic,
+            claim=f"Needs work in {t.topic}: {t.mastery} (ability {t.ability:+.2f}).",
+            evidence=t.evidence,
+        )
+        for t in ranked
+        if t.mastery in ("novice", "developing")
     ]
     misconceptions = [
         Claim(topic=topic, claim=f"Missed {len(ids)} foundational {topic} item(s) (level 1).", evidence=ids)
@@ -138,8 +143,13 @@ def analyze(learner_id: int, version: int, evidence: Sequence[Evidence], now: da
         if (ids := sorted(e.item_id for e in rows if e.level == 1 and e.score <= 0))
     ]
     path = [
-        PathStep(order=i, topic=t.topic, objective=_objective(t), resources=resources_for(t.topic, t.mastery),
-                 estimated_hours={"novice": 8.0, "developing": 5.0, "proficient": 3.0, "mastered": 1.0}[t.mastery])
+        PathStep(
+            order=i,
+            topic=t.topic,
+            objective=_objective(t),
+            resources=resources_for(t.topic, t.mastery),
+            estimated_hours={"novice": 8.0, "developing": 5.0, "proficient": 3.0, "mastered": 1.0}[t.mastery],
+        )
         for i, t in enumerate(ranked, start=1)
     ]
     timeline = [TimelineEntry(week=step.order, focus=f"{step.topic}: {step.objective}") for step in path]
@@ -158,8 +168,11 @@ def analyze(learner_id: int, version: int, evidence: Sequence[Evidence], now: da
         next_steps=_next_steps(ranked),
         narrative=_narrative(level, strengths, weaknesses, len(latest)),
         provenance=Provenance(
-            source="rules", generated_at=now, evidence_from=min(times, default=None),
-            evidence_to=max(times, default=None), n_responses=len(latest),
+            source="rules",
+            generated_at=now,
+            evidence_from=min(times, default=None),
+            evidence_to=max(times, default=None),
+            n_responses=len(latest),
         ),
     )
 
@@ -167,15 +180,23 @@ def analyze(learner_id: int, version: int, evidence: Sequence[Evidence], now: da
 def _topic_mastery(topic: str, rows: list[Evidence]) -> TopicMastery:
     ability = eap([Observation(e.a, e.b, max(e.score, 0.0)) for e in rows])
     return TopicMastery(
-        topic=topic, n_responses=len(rows), mean_score=round(sum(e.score for e in rows) / len(rows), 3),
-        ability=ability.theta, se=ability.se, mastery=mastery_of(ability.theta),
+        topic=topic,
+        n_responses=len(rows),
+        mean_score=round(sum(e.score for e in rows) / len(rows), 3),
+        ability=ability.theta,
+        se=ability.se,
+        mastery=mastery_of(ability.theta),
         evidence=sorted(e.item_id for e in rows),
     )
 
 
 def _objective(t: TopicMastery) -> str:
-    goal = {"novice": "learn the fundamentals of", "developing": "consolidate", "proficient": "deepen",
-            "mastered": "keep practising"}[t.mastery]
+    goal = {
+        "novice": "learn the fundamentals of",
+        "developing": "consolidate",
+        "proficient": "deepen",
+        "mastered": "keep practising",
+    }[t.mastery]
     return f"{goal} {t.topic}"
 
 

@@ -14,10 +14,21 @@ MIN_LENGTH = 15
 MAX_LENGTH = 256
 _COMMON = frozenset(
     {
-        "passwordpassword", "123456789012345", "1234567890123456", "qwertyuiopasdfgh", "iloveyouiloveyou",
-        "passwordpassword1", "aaaaaaaaaaaaaaa", "correcthorsebatterystaple", "password123456789",
-        "letmeinletmeinletmein", "qwertyqwertyqwerty", "abcdefghijklmnop", "111111111111111",
-        "changemechangeme", "welcomewelcome123",
+        "passwordpassword",
+        "123456789012345",
+        "1234567890123456",
+        "qwertyuiopasdfgh",
+        "iloveyouiloveyou",
+        "passwordpassword1",
+        "aaaaaaaaaaaaaaa",
+        "correcthorsebatterystaple",
+        "password123456789",
+        "letmeinletmeinletmein",
+        "qwertyqwertyqwerty",
+        "abcdefghijklmnop",
+        "111111111111111",
+        "changemechangeme",
+        "welcomewelcome123",
     }
 )
 

@@ -19,8 +19,10 @@ class AnalysisReport:
     failed: int
 
     def __str__(self) -> str:
-        return (f"{self.analyzed} profile(s) written, {self.skipped} skipped (raced), "
-                f"{self.delivered} delivered to MongoDB, {self.failed} delivery failure(s)")
+        return (
+            f"{self.analyzed} profile(s) written, {self.skipped} skipped (raced), "
+            f"{self.delivered} delivered to MongoDB, {self.failed} delivery failure(s)"
+        )
 
 
 def analyze_due(c: Container, limit: int | None = None) -> tuple[int, int]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.item_bank import load_demo_items
 from ai4d_core.domain.irt import p_correct
 from ai4d_core.domain.items import Item, SingleChoiceItem, TrueFalseItem
+from ai4d_core.item_bank import load_demo_items
 from ai4d_core.security.passwords import hash_password
 from ai4d_core.services.quiz import build_payload
 from ai4d_core.services.submissions import Bank, receive
@@ -39,8 +39,10 @@ class DemoReport:
 
     def __str__(self) -> str:
         state = "created" if self.created else "already present"
-        return (f"demo data {state}: {self.items} items, cohort '{COHORT}' with {self.learners} learners, "
-                f"{self.submissions} synthetic submissions queued")
+        return (
+            f"demo data {state}: {self.items} items, cohort '{COHORT}' with {self.learners} learners, "
+            f"{self.submissions} synthetic submissions queued"
+        )
 
 
 def learner_email(n: int) -> str:
@@ -54,8 +56,10 @@ def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
     created = c.users.by_email(f"educator@{DOMAIN}") is None
     cohort = c.users.add_cohort(COHORT)
     educator = c.users.by_email(f"educator@{DOMAIN}")
-    educator_id = educator.id if educator else c.users.add(
-        f"educator@{DOMAIN}", "Demo Educator", "educator", hash_password(EDUCATOR_PASSWORD)
+    educator_id = (
+        educator.id
+        if educator
+        else c.users.add(f"educator@{DOMAIN}", "Demo Educator", "educator", hash_password(EDUCATOR_PASSWORD))
     )
     c.users.add_member(cohort, educator_id, "educator")
     learner_hash = hash_password(LEARNER_PASSWORD)  # one hash for every demo learner keeps seeding fast
@@ -65,8 +69,8 @@ def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
     submitted = 0
     for n in range(1, learners + 1):
         existing = c.users.by_email(learner_email(n))
-        learner_id = existing.id if existing else c.users.add(
-            learner_email(n), f"Demo Learner {n:03d}", "learner", learner_hash
+        learner_id = (
+            existing.id if existing else c.users.add(learner_email(n), f"Demo Learner {n:03d}", "learner", learner_hash)
         )
         c.users.add_member(cohort, learner_id, "learner")
         general = rng.gauss(0.0, 0.8)

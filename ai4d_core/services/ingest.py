@@ -35,8 +35,10 @@ class IngestReport:
         return sum(b.n_responses for b in self.batches)
 
     def __str__(self) -> str:
-        return (f"{len(self.batches)} batch(es): {self.accepted} accepted, {self.rejected} rejected, "
-                f"{self.responses} responses loaded")
+        return (
+            f"{len(self.batches)} batch(es): {self.accepted} accepted, {self.rejected} rejected, "
+            f"{self.responses} responses loaded"
+        )
 
 
 def _latest_versions(c: Container) -> Bank:
@@ -81,8 +83,10 @@ def ingest_pending(c: Container, batch_size: int | None = None, max_batches: int
                     continue
                 assert sub.learner_id is not None
                 when = _answered_at(parsed.submitted_at, sub.received_at)
-                rows = [ResponseRow(sub.id, a.item_id, a.item_version, sub.learner_id, a.answer_json, a.score, when)
-                        for a in scored]
+                rows = [
+                    ResponseRow(sub.id, a.item_id, a.item_version, sub.learner_id, a.answer_json, a.score, when)
+                    for a in scored
+                ]
                 accepted.append(AcceptedAttempt(sub.id, sub.learner_id, when, rows))
             report.batches.append(batch.commit(batch_id_of([p.id for p in pending]), accepted, rejected))
     return report

@@ -26,7 +26,6 @@ def cohort_topic_summary(c: Container, viewer: SessionUser) -> list[dict[str, An
         return []
 
 
-
 def cohort_overview(warehouse: DuckDBWarehouse) -> list[dict[str, Any]]:
     """The analyst's view of cohort aggregates (pseudonymized warehouse; no k threshold for analysts)."""
     return warehouse.query("select * from agg_cohort_topic order by cohort_id, topic")

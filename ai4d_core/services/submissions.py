@@ -57,9 +57,13 @@ def receive(c: Container, learner_id: int, raw: bytes, source: str, bank: Bank |
         scored = wire.score(submission, bank.by_id)
     except wire.SubmissionError as exc:
         key = f"{learner_id}:sha256:{hashlib.sha256(raw).hexdigest()}"
-        return Receipt(store.record(idempotency_key=key, learner_id=learner_id, source=source, raw=raw,
-                                    status="rejected", reason=str(exc)))
+        return Receipt(
+            store.record(
+                idempotency_key=key, learner_id=learner_id, source=source, raw=raw, status="rejected", reason=str(exc)
+            )
+        )
     key = f"{learner_id}:{submission.submission_id}"
-    stored = store.record(idempotency_key=key, learner_id=learner_id, source=source, raw=raw,
-                          status="pending", reason=None)
+    stored = store.record(
+        idempotency_key=key, learner_id=learner_id, source=source, raw=raw, status="pending", reason=None
+    )
     return Receipt(stored, scored)

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2026-11-26 00:19:49.646910
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -28,9 +28,7 @@ def upgrade() -> None:
     op.create_table(
         "ingest_ledger",
         sa.Column("batch_id", sa.String(length=64), nullable=False),
-        sa.Column(
-            "committed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("committed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("n_submissions", sa.Integer(), nullable=False),
         sa.Column("n_accepted", sa.Integer(), nullable=False),
         sa.Column("n_rejected", sa.Integer(), nullable=False),
@@ -39,7 +37,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "items",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.String(length=64, collation="C"), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("topic", sa.String(length=64), nullable=False),
@@ -77,13 +75,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("topic", "dedupe_key", name="uq_outbox_topic_key"),
     )
-    op.create_index(
-        "ix_outbox_undelivered", "outbox", ["id"], unique=False, postgresql_where="delivered_at is null"
-    )
+    op.create_index("ix_outbox_undelivered", "outbox", ["id"], unique=False, postgresql_where="delivered_at is null")
     op.create_table(
         "responses",
         sa.Column("attempt_id", sa.Uuid(), nullable=False),
-        sa.Column("item_id", sa.String(length=64), nullable=False),
+        sa.Column("item_id", sa.String(length=64, collation="C"), nullable=False),
         sa.Column("item_version", sa.Integer(), nullable=False),
         sa.Column("learner_id", sa.Integer(), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
@@ -92,7 +88,6 @@ def upgrade() -> None:
         sa.CheckConstraint("score between -1 and 1", name=op.f("ck_responses_score")),
         sa.PrimaryKeyConstraint("attempt_id", "item_id", name=op.f("pk_responses")),
     )
-    op.create_index(op.f("ix_responses_learner_id"), "responses", ["learner_id"], unique=False)
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -154,14 +149,10 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column(
-            "last_seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_sessions")),
     )
     op.create_index(op.f("ix_sessions_user_id"), "sessions", ["user_id"], unique=False)
@@ -178,9 +169,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("batch_id", sa.String(length=64), nullable=True),
-        sa.CheckConstraint(
-            "status in ('pending', 'accepted', 'rejected')", name=op.f("ck_submissions_status")
-        ),
+        sa.CheckConstraint("status in ('pending', 'accepted', 'rejected')", name=op.f("ck_submissions_status")),
         sa.ForeignKeyConstraint(
             ["learner_id"], ["users.id"], name=op.f("fk_submissions_learner_id_users"), ondelete="CASCADE"
         ),
@@ -230,7 +219,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_auth_tokens_user_id"), table_name="auth_tokens")
     op.drop_table("auth_tokens")
     op.drop_table("users")
-    op.drop_index(op.f("ix_responses_learner_id"), table_name="responses")
     op.drop_table("responses")
     op.drop_index("ix_outbox_undelivered", table_name="outbox", postgresql_where="delivered_at is null")
     op.drop_table("outbox")

@@ -75,7 +75,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
     page.get_by_role("link", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login"))
     replay = chromium.new_context()
-    replay.add_cookies(old_cookies)
+    replay.add_cookies(old_cookies)  # type: ignore[arg-type]
     replayed = replay.new_page()
     replayed.goto(f"{dashboards_url}/learner")
     expect(replayed).to_have_url(re.compile(r"/login"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -25,7 +26,7 @@ def test_every_prefect_yaml_entrypoint_loads_a_flow_of_that_name() -> None:
     print(f"checked {len(deployments)} deployments")
     assert len(deployments) >= 3
     for deployment in deployments:
-        flow = load_flow_from_entrypoint(str(ROOT / str(deployment["entrypoint"])))
+        flow: Any = load_flow_from_entrypoint(str(ROOT / str(deployment["entrypoint"])))
         assert flow.name == deployment["name"]
         assert deployment["schedules"], f"{deployment['name']} has no schedule"
 

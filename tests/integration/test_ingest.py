@@ -33,7 +33,7 @@ def _count(c: Container, table: type) -> int:
 
 def _answers(n: int = 4) -> dict[str, object]:
     items = load_demo_items()[:n]
-    return {i.id: (i.key if i.type == "true_false" else i.key) for i in items}
+    return {i.id: i.key for i in items}
 
 
 def test_valid_submission_is_scored_stored_and_loaded_once(bank: Container, learner: int) -> None:
@@ -66,16 +66,19 @@ def test_duplicate_submission_is_stored_once(bank: Container, learner: int) -> N
     [
         (b'{"format": "ai4d/v1", "answers": [', "malformed JSON"),
         (b"\xff\xfe not utf-8", "not UTF-8"),
-        (json.dumps({"submission_id": str(uuid.uuid4()), "answers": [{"item_id": "nope-404", "answer": "a"}]}),
-         "unknown item id 'nope-404'"),
-        (json.dumps({"submission_id": str(uuid.uuid4()), "answers": [{"item_id": "py-001", "answer": 42}]}),
-         "answer must be"),
+        (
+            json.dumps({"submission_id": str(uuid.uuid4()), "answers": [{"item_id": "nope-404", "answer": "a"}]}),
+            "unknown item id 'nope-404'",
+        ),
+        (
+            json.dumps({"submission_id": str(uuid.uuid4()), "answers": [{"item_id": "py-001", "answer": 42}]}),
+            "answer must be",
+        ),
         (json.dumps({"submission_id": "not-a-uuid", "answers": []}), "invalid submission"),
     ],
     ids=["malformed-json", "not-utf8", "unknown-item", "wrong-type", "wrong-schema"],
 )
-def test_bad_input_gets_a_clear_error_and_is_kept(bank: Container, learner: int, raw: bytes | str,
-                                                  reason: str) -> None:
+def test_bad_input_gets_a_clear_error_and_is_kept(bank: Container, learner: int, raw: bytes | str, reason: str) -> None:
     payload = raw.encode() if isinstance(raw, str) else raw
     receipt = receive(bank, learner, payload, "test")
     assert not receipt.accepted
@@ -99,8 +102,11 @@ def test_oversized_payload_is_refused_with_its_size_and_a_prefix_kept(bank: Cont
 def test_client_scores_are_never_trusted(bank: Container, learner: int) -> None:
     item = next(i for i in load_demo_items() if i.type == "single_choice")
     wrong = next(o.id for o in item.options if o.id != item.key)
-    body = {"submission_id": str(uuid.uuid4()), "score": 100,
-            "answers": [{"item_id": item.id, "answer": wrong, "is_correct": True, "score": 1}]}
+    body = {
+        "submission_id": str(uuid.uuid4()),
+        "score": 100,
+        "answers": [{"item_id": item.id, "answer": wrong, "is_correct": True, "score": 1}],
+    }
     receipt = receive(bank, learner, json.dumps(body).encode(), "test")
     assert receipt.accepted and receipt.total == 0.0
 
@@ -113,11 +119,22 @@ def test_seed_questionnaire_format_is_accepted(bank: Container, learner: int) ->
     seed = {
         "score": "0/2",
         "questions_data": [
-            {"numero": 1, "question": choice.stem, "type": "ChoixMultiple",
-             "options": [o.text for o in choice.options], "user_answer": key_letter,
-             "correct_answer": "Z", "is_correct": False},
-            {"numero": 2, "question": truth.stem, "type": "VraiOuFaux", "options": ["Vrai", "Faux"],
-             "user_answer": "Vrai" if truth.key else "Faux"},
+            {
+                "numero": 1,
+                "question": choice.stem,
+                "type": "ChoixMultiple",
+                "options": [o.text for o in choice.options],
+                "user_answer": key_letter,
+                "correct_answer": "Z",
+                "is_correct": False,
+            },
+            {
+                "numero": 2,
+                "question": truth.stem,
+                "type": "VraiOuFaux",
+                "options": ["Vrai", "Faux"],
+                "user_answer": "Vrai" if truth.key else "Faux",
+            },
         ],
     }
     receipt = receive(bank, learner, json.dumps(seed, ensure_ascii=False).encode(), "seed")
@@ -153,8 +170,14 @@ def test_pending_rows_from_another_door_are_validated_at_ingest(bank: Container,
     from ai4d_core.adapters.sql.submissions import SqlSubmissionStore
 
     store = SqlSubmissionStore(bank.engine)
-    store.record(idempotency_key="bulk:1", learner_id=learner, source="bulk", raw=b'{"answers": 3}',
-                 status="pending", reason=None)
+    store.record(
+        idempotency_key="bulk:1",
+        learner_id=learner,
+        source="bulk",
+        raw=b'{"answers": 3}',
+        status="pending",
+        reason=None,
+    )
     report = ingest_pending(bank)
     assert report.rejected == 1
     with bank.engine.connect() as conn:

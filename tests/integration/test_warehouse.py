@@ -35,8 +35,12 @@ def test_refresh_builds_pseudonymized_facts_and_cohort_aggregates(loaded: Contai
     assert {r["topic"] for r in rows} == {"python", "sql", "statistics"}
     assert all(r["cohort"] == COHORT and r["n_learners"] >= 10 for r in rows)
     assert all(-1 <= r["mean_score"] <= 1 and 0 <= r["share_mastered"] <= 1 for r in rows)
-    columns = {r["column_name"] for r in loaded.warehouse.query(
-        "select column_name from information_schema.columns where table_name = 'fact_responses'")}
+    columns = {
+        r["column_name"]
+        for r in loaded.warehouse.query(
+            "select column_name from information_schema.columns where table_name = 'fact_responses'"
+        )
+    }
     assert "learner" in columns and "learner_id" not in columns
 
 

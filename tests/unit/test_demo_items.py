@@ -9,8 +9,8 @@ from importlib import resources
 
 import pytest
 
-from ai4d_core.item_bank import load_demo_items
 from ai4d_core.domain.items import SingleChoiceItem, TrueFalseItem, parse_item
+from ai4d_core.item_bank import load_demo_items
 
 pytestmark = pytest.mark.unit
 

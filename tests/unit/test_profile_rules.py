@@ -14,8 +14,10 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _evidence(topic: str, scores: list[float]) -> list[Evidence]:
-    return [Evidence(f"{topic}-{i}", topic, 1 + i % 3, 1.0, -1.0 + i % 3, s, NOW - timedelta(hours=i))
-            for i, s in enumerate(scores)]
+    return [
+        Evidence(f"{topic}-{i}", topic, 1 + i % 3, 1.0, -1.0 + i % 3, s, NOW - timedelta(hours=i))
+        for i, s in enumerate(scores)
+    ]
 
 
 def test_more_right_answers_mean_higher_ability_and_lower_uncertainty_with_more_data() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 
@@ -16,7 +17,11 @@ from ai4d_core.domain.scoring import AnswerError, score_answer
 pytestmark = pytest.mark.unit
 
 CHOICE = SingleChoiceItem(
-    id="t-1", topic="sql", level=1, stem="Which clause filters groups?", explanation="HAVING filters groups.",
+    id="t-1",
+    topic="sql",
+    level=1,
+    stem="Which clause filters groups?",
+    explanation="HAVING filters groups.",
     options=({"id": "a", "text": "WHERE"}, {"id": "b", "text": "HAVING"}, {"id": "c", "text": "ORDER BY"}),  # type: ignore[arg-type]
     key="b",
 )
@@ -48,14 +53,15 @@ def test_an_item_whose_key_is_not_an_option_is_invalid() -> None:
         parse_item(CHOICE.model_dump() | {"key": "z"})
 
 
-@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20),
-                 st.lists(st.integers(), max_size=3)))
+@given(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), st.lists(st.integers(), max_size=3)
+    )
+)
 def test_any_answer_scores_within_bounds_or_fails_clearly(answer: object) -> None:
     for item in ITEMS.values():
-        try:
+        with contextlib.suppress(AnswerError):
             assert -1.0 <= score_answer(item, answer) <= 1.0
-        except AnswerError:
-            pass
 
 
 @given(st.binary(max_size=300))
@@ -68,8 +74,10 @@ def test_any_bytes_parse_or_fail_with_a_submission_error(raw: bytes) -> None:
 
 
 def test_every_problem_is_named_in_one_error() -> None:
-    body = {"submission_id": str(uuid.uuid4()),
-            "answers": [{"item_id": "t-1", "answer": "z"}, {"item_id": "x-9", "answer": 1}]}
+    body = {
+        "submission_id": str(uuid.uuid4()),
+        "answers": [{"item_id": "t-1", "answer": "z"}, {"item_id": "x-9", "answer": 1}],
+    }
     sub = wire.parse(body, json.dumps(body).encode(), {})
     with pytest.raises(wire.SubmissionError) as err:
         wire.score(sub, ITEMS)
@@ -78,10 +86,12 @@ def test_every_problem_is_named_in_one_error() -> None:
 
 def test_seed_answers_map_letters_texts_and_vrai_faux() -> None:
     stems = {wire.normalize_stem(i.stem): i for i in ITEMS.values()}
-    seed = {"questions_data": [
-        {"numero": 1, "question": "  which clause FILTERS groups? ", "type": "ChoixMultiple", "user_answer": "B"},
-        {"numero": 2, "question": TRUTH.stem, "type": "VraiOuFaux", "user_answer": "Faux", "is_correct": False},
-    ]}
+    seed = {
+        "questions_data": [
+            {"numero": 1, "question": "  which clause FILTERS groups? ", "type": "ChoixMultiple", "user_answer": "B"},
+            {"numero": 2, "question": TRUTH.stem, "type": "VraiOuFaux", "user_answer": "Faux", "is_correct": False},
+        ]
+    }
     raw = json.dumps(seed).encode()
     sub = wire.parse(seed, raw, stems)
     assert [a.answer for a in sub.answers] == ["b", False]

@@ -12,12 +12,12 @@ pytestmark = pytest.mark.unit
 
 def test_production_refuses_placeholder_secrets() -> None:
     with pytest.raises(ValidationError, match="AI4D_COOKIE_SECRET"):
-        Settings(_env_file=None, env="production")  # type: ignore[call-arg]
+        Settings(_env_file=None, env="production")  # type: ignore[call-arg, arg-type]
 
 
 def test_production_accepts_real_secrets() -> None:
     secret = "x" * 8 + "9f1c2e7a5b3d4c6e8f0a1b2c3d4e5f6a"
-    settings = Settings(_env_file=None, env="production", cookie_secret=secret, pseudonym_salt=secret)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, env="production", cookie_secret=secret, pseudonym_salt=secret)  # type: ignore[call-arg, arg-type]
     assert settings.cookie_secret.get_secret_value() == secret
     assert secret not in repr(settings)
 

@@ -39,14 +39,24 @@ def due_learners(engine: Engine, limit: int | None = None) -> list[DueLearner]:
 def evidence_of(conn: Connection, learner_id: int) -> list[Evidence]:
     rows = conn.execute(
         select(Response.item_id, ItemRow.topic, ItemRow.level, ItemRow.body, Response.score, Response.answered_at)
+        .join(Attempt, Attempt.id == Response.attempt_id)
         .join(ItemRow, (ItemRow.id == Response.item_id) & (ItemRow.version == Response.item_version))
-        .where(Response.learner_id == learner_id)
+        .where(Attempt.learner_id == learner_id)
     )
     out = []
     for item_id, topic, level, body, score, answered_at in rows:
         calibration: dict[str, Any] = body.get("calibration") or {}
-        out.append(Evidence(item_id, topic, level, float(calibration.get("discrimination", 1.0)),
-                            float(body.get("difficulty", 0.0)), float(score), answered_at))
+        out.append(
+            Evidence(
+                item_id,
+                topic,
+                level,
+                float(calibration.get("discrimination", 1.0)),
+                float(body.get("difficulty", 0.0)),
+                float(score),
+                answered_at,
+            )
+        )
     return out
 
 
@@ -57,16 +67,22 @@ def save_profile(conn: Connection, learner: DueLearner, profile: dict[str, Any])
     )
     state = state.on_conflict_do_update(
         index_elements=[ProfileState.learner_id],
-        set_={"version": state.excluded.version, "analyzed_attempts": state.excluded.analyzed_attempts,
-              "updated_at": func.now()},
+        set_={
+            "version": state.excluded.version,
+            "analyzed_attempts": state.excluded.analyzed_attempts,
+            "updated_at": func.now(),
+        },
         where=ProfileState.version == learner.last_version,
     )
     if conn.execute(state.returning(ProfileState.learner_id)).first() is None:
         return False
     conn.execute(
         pg_insert(OutboxMessage)
-        .values(topic="profile", dedupe_key=f"{learner.learner_id}:{profile['version']}",
-                payload=json.loads(json.dumps(profile, default=str)))
+        .values(
+            topic="profile",
+            dedupe_key=f"{learner.learner_id}:{profile['version']}",
+            payload=json.loads(json.dumps(profile, default=str)),
+        )
         .on_conflict_do_nothing()
     )
     return True

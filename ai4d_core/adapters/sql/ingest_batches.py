@@ -57,8 +57,9 @@ class IngestBatch:
     def claim(self, limit: int) -> list[PendingSubmission]:
         """Lock up to `limit` pending submissions, oldest first; concurrent runs skip each other's rows."""
         rows = self._conn.execute(
-            select(Submission.id, Submission.learner_id, Submission.payload, Submission.size_bytes,
-                   Submission.received_at)
+            select(
+                Submission.id, Submission.learner_id, Submission.payload, Submission.size_bytes, Submission.received_at
+            )
             .where(Submission.status == "pending")
             .order_by(Submission.received_at, Submission.id)
             .limit(limit)
@@ -80,8 +81,14 @@ class IngestBatch:
             conn.execute(
                 insert(Attempt),
                 [
-                    {"id": a.submission_id, "learner_id": a.learner_id, "submitted_at": a.submitted_at,
-                     "n_items": len(a.responses), "score": sum(r.score for r in a.responses), "batch_id": batch_id}
+                    {
+                        "id": a.submission_id,
+                        "learner_id": a.learner_id,
+                        "submitted_at": a.submitted_at,
+                        "n_items": len(a.responses),
+                        "score": sum(r.score for r in a.responses),
+                        "batch_id": batch_id,
+                    }
                     for a in accepted
                 ],
             )
@@ -100,8 +107,11 @@ class IngestBatch:
         counts = BatchCounts(batch_id, len(outcomes), len(accepted), len(rejected), n_responses)
         conn.execute(
             insert(IngestLedger).values(
-                batch_id=batch_id, n_submissions=counts.n_submissions, n_accepted=counts.n_accepted,
-                n_rejected=counts.n_rejected, n_responses=counts.n_responses,
+                batch_id=batch_id,
+                n_submissions=counts.n_submissions,
+                n_accepted=counts.n_accepted,
+                n_rejected=counts.n_rejected,
+                n_responses=counts.n_responses,
             )
         )
         return counts

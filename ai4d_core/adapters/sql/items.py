@@ -19,8 +19,13 @@ class SqlItemStore:
         """Insert item versions that are not stored yet; an (id, version) already stored is left as is."""
         rows = [
             {
-                "id": item.id, "version": item.version, "type": item.type, "topic": item.topic,
-                "level": item.level, "status": str(item.status), "provenance": item.provenance,
+                "id": item.id,
+                "version": item.version,
+                "type": item.type,
+                "topic": item.topic,
+                "level": item.level,
+                "status": str(item.status),
+                "provenance": item.provenance,
                 "body": item.model_dump(mode="json"),
             }
             for item in items
@@ -40,9 +45,7 @@ class SqlItemStore:
 
     def active(self, topic: str | None = None) -> list[Item]:
         """The latest version of every active item (optionally of one topic), by id."""
-        latest = (
-            select(ItemRow.id, func.max(ItemRow.version).label("version")).group_by(ItemRow.id).subquery()
-        )
+        latest = select(ItemRow.id, func.max(ItemRow.version).label("version")).group_by(ItemRow.id).subquery()
         query = (
             select(ItemRow.body)
             .join(latest, (ItemRow.id == latest.c.id) & (ItemRow.version == latest.c.version))

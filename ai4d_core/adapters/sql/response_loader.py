@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,7 +58,8 @@ def _savepoint(conn: psycopg.Connection, name: str) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        if not conn.closed:
+        # A failed rollback (connection lost, say) must not hide the original error.
+        with suppress(psycopg.Error):
             conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
             conn.execute(f"RELEASE SAVEPOINT {name}")
         raise

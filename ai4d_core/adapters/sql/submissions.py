@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from uuid6 import uuid7
 
 from ai4d_core.adapters.sql.tables import Submission
 
@@ -26,17 +27,29 @@ class SqlSubmissionStore:
         self._engine = engine
 
     def record(
-        self, *, idempotency_key: str, learner_id: int | None, source: str, raw: bytes, status: str,
+        self,
+        *,
+        idempotency_key: str,
+        learner_id: int | None,
+        source: str,
+        raw: bytes,
+        status: str,
         reason: str | None,
     ) -> StoredSubmission:
         """Store a submission once per idempotency key; a repeat returns the first one, marked duplicate."""
         text = raw[:KEEP_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-        new_id = uuid.uuid4()
+        new_id = uuid7()  # time-ordered: responses are COPYed in primary-key order, near the index's end
         stmt = (
             pg_insert(Submission)
             .values(
-                id=new_id, idempotency_key=idempotency_key, learner_id=learner_id, source=source,
-                size_bytes=len(raw), payload=text, status=status, reason=reason,
+                id=new_id,
+                idempotency_key=idempotency_key,
+                learner_id=learner_id,
+                source=source,
+                size_bytes=len(raw),
+                payload=text,
+                status=status,
+                reason=reason,
             )
             .on_conflict_do_nothing(index_elements=[Submission.idempotency_key])
             .returning(Submission.id)

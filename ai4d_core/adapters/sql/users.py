@@ -96,9 +96,7 @@ class SqlUserStore:
     def add_member(self, cohort_id: int, user_id: int, role: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(
-                pg_insert(CohortMember)
-                .values(cohort_id=cohort_id, user_id=user_id, role=role)
-                .on_conflict_do_nothing()
+                pg_insert(CohortMember).values(cohort_id=cohort_id, user_id=user_id, role=role).on_conflict_do_nothing()
             )
 
     def cohorts_of(self, user_id: int, role: str) -> list[int]:

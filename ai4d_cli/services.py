@@ -1,0 +1,152 @@
+"""What each service of `ai4d up` runs: folder layout, argv and environment builders (pure functions)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ai4d_core.settings import Settings
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DASHBOARDS_DIR = PROJECT_DIR / "dashboards"
+WORK_POOL = "ai4d-local"
+FLOW_NAMES = ("ingest-submissions", "analyze-profiles", "refresh-warehouse")
+
+
+@dataclass(frozen=True)
+class VarLayout:
+    """Where `ai4d up` keeps data, logs and its status file, under `settings.var_dir`."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> VarLayout:
+        return cls(settings.var_dir.resolve())
+
+    @property
+    def postgres(self) -> Path:
+        return self.root / "postgres"
+
+    @property
+    def mongo(self) -> Path:
+        return self.root / "mongo"
+
+    @property
+    def mail(self) -> Path:
+        return self.root / "mail"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.root / "prefect"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.root / "log"
+
+    @property
+    def status_file(self) -> Path:
+        return self.root / "run" / "status.json"
+
+    def log(self, service: str) -> Path:
+        return self.log_dir / f"{service}.log"
+
+
+def venv_script(name: str) -> str:
+    """The console script `name` installed next to the running interpreter."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment every child gets: the effective service URLs, so flows and dashboards find them."""
+    layout = VarLayout.of(settings)
+    env = dict(os.environ)
+    env.update(
+        AI4D_ENV=settings.env.value,
+        AI4D_VAR_DIR=str(layout.root),
+        AI4D_MONGO_DB=settings.mongo_db,
+        AI4D_PROJECT_DIR=str(PROJECT_DIR),
+        AI4D_DATABASE_URL=settings.sqlalchemy_url,
+        AI4D_MONGO_URL=settings.effective_mongo_url,
+        AI4D_PREFECT_API_URL=settings.effective_prefect_api_url,
+        AI4D_SMTP_URL=settings.effective_smtp_url,
+        PREFECT_API_URL=settings.effective_prefect_api_url,
+        PREFECT_HOME=str(layout.prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_CLI_PROMPT="false",
+    )
+    return env
+
+
+def smtp_command(settings: Settings) -> list[str]:
+    """An SMTP sink that keeps every message in the Maildir `var/mail`."""
+    return [
+        sys.executable, "-m", "aiosmtpd", "-n",
+        "-l", f"127.0.0.1:{settings.smtp_port}",
+        "-c", "aiosmtpd.handlers.Mailbox", str(VarLayout.of(settings).mail),
+    ]  # fmt: skip
+
+
+def prefect_server_command(settings: Settings) -> list[str]:
+    return [venv_script("prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(settings.prefect_port)]
+
+
+def prefect_server_env(settings: Settings, embedded_postgres: bool) -> dict[str, str]:
+    """The server keeps its own database in the embedded PostgreSQL (else SQLite under PREFECT_HOME)."""
+    env = child_env(settings)
+    env.pop("PREFECT_API_URL")  # the server is the API; a client URL here would point at itself
+    if embedded_postgres:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = (
+            f"postgresql+asyncpg://postgres@127.0.0.1:{settings.postgres_port}/prefect"
+        )
+    return env
+
+
+def worker_command() -> list[str]:
+    return [venv_script("prefect"), "worker", "start", "--pool", WORK_POOL, "--type", "process"]
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    env = child_env(settings)
+    env["PREFECT_WORKER_QUERY_SECONDS"] = "2"  # pick up runs quickly on a developer machine
+    return env
+
+
+def panel_command(settings: Settings) -> list[str]:
+    """The `panel serve` argv for the learner and educator apps (the cookie secret goes by environment)."""
+    port = str(settings.panel_port)
+    return [
+        sys.executable, "-m", "panel", "serve",
+        str(DASHBOARDS_DIR / "learner.py"), str(DASHBOARDS_DIR / "educator.py"),
+        "--address", "127.0.0.1", "--port", port,
+        "--allow-websocket-origin", f"127.0.0.1:{port}",
+        "--allow-websocket-origin", f"localhost:{port}",
+        "--auth-module", str(DASHBOARDS_DIR / "auth.py"),
+        "--index", "learner",
+    ]  # fmt: skip
+
+
+def panel_env(settings: Settings) -> dict[str, str]:
+    """Panel reads PANEL_COOKIE_SECRET: the secret stays out of `ps` output."""
+    env = child_env(settings)
+    env["PANEL_COOKIE_SECRET"] = settings.cookie_secret.get_secret_value()
+    return env
+
+
+__all__ = [
+    "DASHBOARDS_DIR",
+    "FLOW_NAMES",
+    "PROJECT_DIR",
+    "WORK_POOL",
+    "VarLayout",
+    "child_env",
+    "panel_command",
+    "panel_env",
+    "prefect_server_command",
+    "prefect_server_env",
+    "smtp_command",
+    "venv_script",
+    "worker_command",
+    "worker_env",
+]

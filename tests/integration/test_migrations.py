@@ -1,0 +1,33 @@
+"""The alembic migrations build exactly the schema of the models, and go down and up again."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from ai4d_cli import embedded
+from ai4d_core.adapters.sql import migrate
+from ai4d_core.adapters.sql.tables import Base
+
+pytestmark = pytest.mark.integration
+
+
+def test_migrations_match_the_models_and_round_trip(pg_port: int) -> None:
+    embedded.ensure_database(pg_port, "ai4d_migrations")
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/ai4d_migrations"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+        migrate.downgrade(url, "base")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        migrate.upgrade(url)
+        tables = set(inspect(engine).get_table_names())
+        print(f"checked {len(Base.metadata.tables)} tables")
+        assert set(Base.metadata.tables) <= tables
+    finally:
+        engine.dispose()
