@@ -1,85 +1,64 @@
-"""Items: one pydantic model per type behind a discriminated union (DESIGN §5).
-
-This foundation ships `single_choice` and `true_false`; the other canonical types join the union later.
-"""
+"""Items: one pydantic model per type behind a discriminated union (DESIGN §5), parsing, and the public view."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import Field, TypeAdapter
 
-ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
+from ai4d_core.domain.item_base import Calibration, Choice, ItemBase, ItemStatus
+from ai4d_core.domain.item_types import (
+    AcceptedAnswer,
+    ClozeItem,
+    Criterion,
+    Gap,
+    MatchingItem,
+    MultipleChoiceItem,
+    NumericAnswer,
+    NumericItem,
+    OpenResponseItem,
+    OrderingItem,
+    ShortAnswerItem,
+    SingleChoiceItem,
+    SqlFixture,
+    SqlQueryItem,
+    TrueFalseItem,
+    WeightedChoice,
+)
 
-
-class ItemStatus(StrEnum):
-    PROVISIONAL = "provisional"
-    ACTIVE = "active"
-    RETIRED = "retired"
-
-
-class Calibration(BaseModel):
-    """2PL IRT parameters and how many responses they rest on."""
-
-    model_config = ConfigDict(frozen=True)
-    discrimination: float = Field(default=1.0, gt=0, le=4)
-    difficulty: float = Field(default=0.0, ge=-4, le=4)
-    n_responses: int = Field(default=0, ge=0)
-
-
-class _ItemBase(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    id: ItemId
-    version: int = Field(default=1, ge=1)
-    topic: Annotated[str, Field(min_length=1, max_length=64)]
-    subtopic: str = ""
-    level: int = Field(ge=1, le=3)
-    difficulty: float = Field(default=0.0, ge=-4, le=4)
-    stem: Annotated[str, Field(min_length=1, max_length=4000)]
-    explanation: Annotated[str, Field(min_length=1, max_length=4000)]
-    tags: tuple[str, ...] = ()
-    language: str = "en"
-    provenance: Annotated[str, Field(pattern=r"^(curated|llm:.+|import:.+)$")] = "curated"
-    status: ItemStatus = ItemStatus.ACTIVE
-    calibration: Calibration = Calibration()
-
-
-class Option(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-    id: Annotated[str, Field(pattern=r"^[a-z0-9]{1,8}$")]
-    text: Annotated[str, Field(min_length=1, max_length=1000)]
-
-
-class SingleChoiceItem(_ItemBase):
-    type: Literal["single_choice"] = "single_choice"
-    options: tuple[Option, ...] = Field(min_length=2, max_length=8)
-    key: str
-    negative_marking: bool = False
-
-    @field_validator("options")
-    @classmethod
-    def _unique_options(cls, options: tuple[Option, ...]) -> tuple[Option, ...]:
-        if len({o.id for o in options}) != len(options) or len({o.text.lower() for o in options}) != len(options):
-            raise ValueError("option ids and texts must be unique")
-        return options
-
-    @model_validator(mode="after")
-    def _key_is_an_option(self) -> SingleChoiceItem:
-        if self.key not in {o.id for o in self.options}:
-            raise ValueError(f"key {self.key!r} is not one of the option ids")
-        return self
-
-
-class TrueFalseItem(_ItemBase):
-    type: Literal["true_false"] = "true_false"
-    key: bool
-
-
-Item = Annotated[SingleChoiceItem | TrueFalseItem, Field(discriminator="type")]
+Item = Annotated[
+    SingleChoiceItem
+    | MultipleChoiceItem
+    | TrueFalseItem
+    | ShortAnswerItem
+    | NumericItem
+    | OrderingItem
+    | MatchingItem
+    | ClozeItem
+    | OpenResponseItem
+    | SqlQueryItem,
+    Field(discriminator="type"),
+]
 ITEM_ADAPTER: TypeAdapter[Item] = TypeAdapter(Item)
-ITEM_TYPES: tuple[str, ...] = ("single_choice", "true_false")
+ITEM_TYPES: tuple[str, ...] = (
+    "single_choice", "multiple_choice", "true_false", "short_answer", "numeric", "ordering", "matching", "cloze",
+    "open_response", "sql_query",
+)  # fmt: skip
+Option = Choice  # the name the foundation used
+
+# What a learner must not see before answering, beyond these common fields.
+_HIDDEN_ALWAYS = {
+    "key",
+    "explanation",
+    "calibration",
+    "provenance",
+    "status",
+    "answers",
+    "rubric",
+    "model_answer",
+    "reference_query",
+    "difficulty",
+}
 
 
 def parse_item(data: object) -> Item:
@@ -87,6 +66,41 @@ def parse_item(data: object) -> Item:
     return ITEM_ADAPTER.validate_python(data)
 
 
-def public_view(item: Item) -> dict[str, object]:
-    """What a learner may see before answering: never the key or the explanation."""
-    return item.model_dump(mode="json", exclude={"key", "explanation", "calibration", "provenance", "status"})
+def public_view(item: Item) -> dict[str, Any]:
+    """What a learner may see before answering: never a key, weight, accepted answer or explanation."""
+    view = item.model_dump(mode="json", exclude=_HIDDEN_ALWAYS)
+    if isinstance(item, MultipleChoiceItem):
+        view["options"] = [{"id": o.id, "text": o.text} for o in item.options]
+    if isinstance(item, ClozeItem):
+        view["gaps"] = [{"id": g.id, "kind": g.kind, "options": [o.model_dump() for o in g.options]} for g in item.gaps]
+    return view
+
+
+__all__ = [
+    "ITEM_ADAPTER",
+    "ITEM_TYPES",
+    "AcceptedAnswer",
+    "Calibration",
+    "Choice",
+    "ClozeItem",
+    "Criterion",
+    "Gap",
+    "Item",
+    "ItemBase",
+    "ItemStatus",
+    "MatchingItem",
+    "MultipleChoiceItem",
+    "NumericAnswer",
+    "NumericItem",
+    "OpenResponseItem",
+    "Option",
+    "OrderingItem",
+    "ShortAnswerItem",
+    "SingleChoiceItem",
+    "SqlFixture",
+    "SqlQueryItem",
+    "TrueFalseItem",
+    "WeightedChoice",
+    "parse_item",
+    "public_view",
+]

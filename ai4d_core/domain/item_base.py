@@ -1,0 +1,73 @@
+"""What every item has (DESIGN §5): identity, version, topic, level, texts, provenance, status, calibration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
+ChoiceId = Annotated[str, Field(pattern=r"^[a-z0-9]{1,8}$")]
+Weight = Annotated[float, Field(ge=-1.0, le=1.0)]
+Text = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class ItemStatus(StrEnum):
+    PROVISIONAL = "provisional"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Calibration(BaseModel):
+    """2PL IRT parameters estimated from responses, and how many responses they rest on."""
+
+    model_config = ConfigDict(frozen=True)
+    discrimination: float = Field(default=1.0, gt=0, le=4)
+    difficulty: float = Field(default=0.0, ge=-4, le=4)
+    n_responses: int = Field(default=0, ge=0)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class ItemBase(Frozen):
+    id: ItemId
+    version: int = Field(default=1, ge=1)
+    topic: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")]
+    subtopic: str = Field(default="", max_length=64)
+    level: int = Field(ge=1, le=3)
+    difficulty: float = Field(default=0.0, ge=-4, le=4, description="the author's estimate, IRT scale")
+    stem: Annotated[str, Field(min_length=1, max_length=4000)]
+    explanation: Annotated[str, Field(min_length=1, max_length=4000)]
+    tags: tuple[str, ...] = ()
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "en"
+    provenance: Annotated[str, Field(pattern=r"^(curated|llm:.+|import:.+|template:.+)$")] = "curated"
+    status: ItemStatus = ItemStatus.ACTIVE
+    calibration: Calibration = Calibration()
+
+
+class Choice(Frozen):
+    """An option of a choice item (or an entry of ordering and matching items)."""
+
+    id: ChoiceId
+    text: Text
+
+
+ChoiceT = TypeVar("ChoiceT", bound=Choice)
+
+
+def unique_choices(choices: tuple[ChoiceT, ...]) -> tuple[ChoiceT, ...]:
+    if len({c.id for c in choices}) != len(choices):
+        raise ValueError("ids must be unique")
+    if len({c.text.casefold() for c in choices}) != len(choices):
+        raise ValueError("texts must be unique")
+    return choices
+
+
+class UniqueChoices(Frozen):
+    @field_validator("options", "entries", "prompts", "targets", check_fields=False)
+    @classmethod
+    def _unique(cls, value: tuple[Choice, ...]) -> tuple[Choice, ...]:
+        return unique_choices(value)
