@@ -17,7 +17,6 @@ from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.domain.items import Item, SingleChoiceItem
 from ai4d_core.services import accounts, profiles, quiz
 from ai4d_core.services.accounts import SessionUser
 from ai4d_core.services.quiz import Feedback
@@ -31,6 +30,7 @@ from dashboards.common import (
     header,
     markdown,
 )
+from dashboards.questions import Question, question_for
 
 NO_PROFILE = "Your profile will appear after the next analysis run."
 NOTHING_ANSWERED = "Answer at least one question before submitting."
@@ -42,33 +42,6 @@ TOPIC_TITLES = {
     "se": "Std. error",
     "n_responses": "Responses",
 }
-
-
-class AnswerChoices(pn.widgets.RadioBoxGroup):
-    """Radio buttons that start with nothing selected (Panel's default preselects the first option)."""
-
-    _allows_none = True
-
-
-class Question(param.Parameterized):
-    """One quiz item as the learner sees it (never the key), and the learner's answer."""
-
-    answer: param.Selector[object] = param.Selector(default=None, objects=[], allow_None=True, label="")
-
-    def __init__(self, item: Item, **params: Any) -> None:
-        super().__init__(**params)
-        self.item_id = item.id
-        self.stem = item.stem
-        self.topic = item.topic
-        self.param.answer.objects = _choices(item)
-
-
-def _choices(item: Item) -> dict[str, object]:
-    """Label -> answer; labels are plain text, so Markdown code marks are dropped when that stays unique."""
-    if not isinstance(item, SingleChoiceItem):
-        return {"True": True, "False": False}
-    plain: dict[str, object] = {option.text.replace("`", ""): option.id for option in item.options}
-    return plain if len(plain) == len(item.options) else {option.text: option.id for option in item.options}
 
 
 class LearnerState(param.Parameterized):
@@ -94,7 +67,8 @@ class LearnerState(param.Parameterized):
 
     @property
     def answers(self) -> dict[str, object]:
-        return {q.item_id: q.answer for q in self.questions if q.answer is not None}
+        answers = {q.item_id: q.value() for q in self.questions}
+        return {item_id: answer for item_id, answer in answers.items() if answer is not None}
 
     def _alive(self) -> bool:
         if self.token is None or accounts.session_user(self.container, self.token) is not None:
@@ -106,7 +80,7 @@ class LearnerState(param.Parameterized):
     def start_quiz(self) -> None:
         """A fresh quiz from the server; clears the previous result."""
         self.param.update(
-            questions=[Question(item) for item in quiz.next_quiz(self.container, self.user.id)],
+            questions=[question_for(item) for item in quiz.next_quiz(self.container, self.user.id)],
             submitted=False, score="", feedback=[], message="",
         )  # fmt: skip
 
@@ -144,7 +118,7 @@ class QuizView(Viewer):
         cards = [
             pn.Column(
                 markdown(f"**{n}.** {q.stem}"),
-                AnswerChoices.from_param(q.param.answer, name="", inline=False),
+                q.widget(),
                 css_classes=["ai4d-question"], styles={"border-bottom": "1px solid #ddd"},
                 sizing_mode="stretch_width",
             )

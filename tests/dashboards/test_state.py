@@ -18,7 +18,8 @@ from ai4d_core.services.warehouse import refresh_warehouse
 from dashboards import common
 from dashboards.auth import safe_next
 from dashboards.educator import NO_AGGREGATES, NOT_ALLOWED, EducatorState, EducatorView
-from dashboards.learner import NO_PROFILE, NOTHING_ANSWERED, AnswerChoices, LearnerState, ProfileView, QuizView
+from dashboards.learner import NO_PROFILE, NOTHING_ANSWERED, LearnerState, ProfileView, QuizView
+from dashboards.questions import AnswerChoices
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"

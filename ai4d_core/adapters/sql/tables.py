@@ -220,14 +220,43 @@ class OutboxMessage(Base):
     )
 
 
+class LlmCacheEntry(Base):
+    """One LLM answer, keyed by the SHA-256 of (model, prompt version, messages): a re-run pays nothing."""
+
+    __tablename__ = "llm_cache"
+    key: Mapped[str] = mapped_column(String(64, collation="C"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(128))
+    prompt_version: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+
+
+class GenerationRejection(Base):
+    """A generated candidate that failed verification, kept with its reason (DESIGN §9)."""
+
+    __tablename__ = "generation_rejections"
+    # SHA-256 of (topic, level, type, reason, content): a re-run keeps one row per distinct rejection.
+    id: Mapped[str] = mapped_column(String(64, collation="C"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(160))  # llm:<model>
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)  # the candidate as received, truncated to 20,000 characters
+    created_at: Mapped[datetime] = _now()
+
+
 __all__ = [
     "Attempt",
     "AuthToken",
     "Base",
     "Cohort",
     "CohortMember",
+    "GenerationRejection",
     "IngestLedger",
     "ItemRow",
+    "LlmCacheEntry",
     "LoginAttempt",
     "OutboxMessage",
     "ProfileState",

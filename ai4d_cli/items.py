@@ -1,0 +1,81 @@
+"""`ai4d items ...`: load, list, count, generate, retire, import and export bank items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from ai4d_core.bootstrap import Container, bootstrap
+from ai4d_core.settings import load_settings
+
+items_app = typer.Typer(help="Operate the item bank.", no_args_is_help=True)
+
+
+@contextmanager
+def _container() -> Iterator[Container]:
+    with bootstrap(load_settings()) as c:
+        yield c
+
+
+@items_app.command("load")
+def load() -> None:
+    """Store the curated bank shipped with AI4D (new items and versions only)."""
+    from ai4d_core.services.bank import load_curated
+
+    with _container() as c:
+        typer.echo(f"{load_curated(c)} item version(s) added")
+
+
+@items_app.command("list")
+def list_(
+    topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+    level: Annotated[int | None, typer.Option(min=1, max=3, help="Only this level.")] = None,
+    item_type: Annotated[str | None, typer.Option("--type", help="Only this item type.")] = None,
+    status: Annotated[str | None, typer.Option(help="provisional, active or retired.")] = None,
+) -> None:
+    """One line per item (latest version): id, version, type, topic, level, status, stem."""
+    from ai4d_core.services.bank import list_items
+
+    with _container() as c:
+        found = list_items(c, topic, level, item_type, status)
+    for item in found:
+        stem = " ".join(item.stem.split())
+        typer.echo(
+            f"{item.id:<18} v{item.version:<3} {item.type:<16} {item.topic:<24} L{item.level} "
+            f"{item.status!s:<11} {stem[:70]}"
+        )
+    typer.echo(f"{len(found)} item(s)")
+
+
+@items_app.command("stats")
+def stats() -> None:
+    """Counts per topic, level, type and status, and the topic x level grid."""
+    from ai4d_core.services.bank import bank_stats
+
+    with _container() as c:
+        s = bank_stats(c)
+    typer.echo(f"items: {s.total}")
+    for title, counts in (("status", s.by_status), ("type", s.by_type), ("level", s.by_level)):
+        typer.echo(f"by {title}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    typer.echo(f"{'topic':<24} {'L1':>4} {'L2':>4} {'L3':>4} {'all':>5}")
+    for topic, total in s.by_topic.items():
+        cells = [s.by_topic_level.get((topic, level), 0) for level in (1, 2, 3)]
+        typer.echo(f"{topic:<24} {cells[0]:>4} {cells[1]:>4} {cells[2]:>4} {total:>5}")
+
+
+@items_app.command("retire")
+def retire(item_ids: Annotated[list[str], typer.Argument(help="Item ids to retire.")]) -> None:
+    """Retire items (a new version with status `retired`; past responses keep their version)."""
+    from ai4d_core.services.bank import retire as retire_item
+
+    with _container() as c:
+        for item_id in item_ids:
+            try:
+                item = retire_item(c, item_id)
+            except KeyError as exc:
+                typer.echo(f"error: {exc.args[0]}", err=True)
+                raise typer.Exit(1) from exc
+            typer.echo(f"{item.id} is retired (version {item.version})")

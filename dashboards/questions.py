@@ -1,0 +1,153 @@
+# Panel's constructors take untyped **params:
+# mypy: disable-error-code="no-untyped-call"
+"""One question of a quiz per item type: its state (the learner's answer, never the key) and a plain widget.
+
+Each `Question` exposes `value()`: the answer in the item type's wire shape, or None while unanswered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import panel as pn
+import param
+
+from ai4d_core.domain.items import (
+    ClozeItem,
+    Item,
+    MatchingItem,
+    MultipleChoiceItem,
+    OpenResponseItem,
+    OrderingItem,
+    SingleChoiceItem,
+    SqlQueryItem,
+    TrueFalseItem,
+)
+from dashboards.common import markdown
+
+
+class AnswerChoices(pn.widgets.RadioBoxGroup):
+    """Radio buttons that start with nothing selected (Panel's default preselects the first option)."""
+
+    _allows_none = True
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    """Label -> id; labels are plain text, so Markdown code marks are dropped when that stays unique."""
+    plain = {c.text.replace("`", ""): c.id for c in choices}
+    return plain if len(plain) == len(choices) else {c.text: c.id for c in choices}
+
+
+class Question(param.Parameterized):
+    """A question answered by picking one option (single choice, true/false)."""
+
+    answer: param.Selector[object] = param.Selector(default=None, objects=[], allow_None=True, label="")
+
+    def __init__(self, item: Item, **params: Any) -> None:
+        super().__init__(**params)
+        self.item_id, self.stem, self.topic, self.type = item.id, item.stem, item.topic, item.type
+        if isinstance(item, SingleChoiceItem):
+            self.param.answer.objects = _labels(item.options)
+        elif isinstance(item, TrueFalseItem):
+            self.param.answer.objects = {"True": True, "False": False}
+
+    def value(self) -> Any:
+        return self.answer
+
+    def widget(self) -> pn.viewable.Viewable:
+        return AnswerChoices.from_param(self.param.answer, name="", inline=False)
+
+
+class ManyQuestion(Question):
+    """Several options (multiple choice), or entries picked in order (ordering)."""
+
+    picked = param.ListSelector(default=[], objects=[], label="")
+
+    def __init__(self, item: MultipleChoiceItem | OrderingItem, **params: Any) -> None:
+        super().__init__(item, **params)
+        choices = item.options if isinstance(item, MultipleChoiceItem) else item.entries
+        self.param.picked.objects = _labels(choices)
+        self._needed = len(choices) if isinstance(item, OrderingItem) else 1
+
+    def value(self) -> Any:
+        return list(self.picked) if len(self.picked) >= self._needed else None
+
+    def widget(self) -> pn.viewable.Viewable:
+        if self.type == "ordering":
+            hint = markdown("_Pick every entry, in the right order._")
+            return pn.Column(hint, pn.widgets.MultiChoice.from_param(self.param.picked, name=""))
+        return pn.widgets.CheckBoxGroup.from_param(self.param.picked, name="", inline=False)
+
+
+class TextQuestion(Question):
+    """A typed answer: short answer, number, open response or SQL."""
+
+    text = param.String(default="", label="")
+
+    def __init__(self, item: Item, **params: Any) -> None:
+        super().__init__(item, **params)
+        self._setup = item.fixture.setup_sql if isinstance(item, SqlQueryItem) else ""
+
+    def value(self) -> Any:
+        return self.text.strip() or None
+
+    def widget(self) -> pn.viewable.Viewable:
+        if self.type in ("open_response", "sql_query"):
+            area = pn.widgets.TextAreaInput.from_param(self.param.text, name="", height=140)
+            if self._setup:
+                return pn.Column(markdown(f"The data:\n\n```sql\n{self._setup}\n```"), area)
+            return area
+        return pn.widgets.TextInput.from_param(self.param.text, name="", placeholder="your answer")
+
+
+class Field(param.Parameterized):
+    """One part of a composite answer: a matching prompt or a cloze gap."""
+
+    choice: param.Selector[object] = param.Selector(default=None, objects=[], allow_None=True)
+    text = param.String(default="")
+
+    def __init__(self, key: str, label: str, options: dict[str, str] | None, **params: Any) -> None:
+        super().__init__(**params)
+        self.key, self.label, self.has_options = key, label, options is not None
+        if options is not None:
+            self.param.choice.objects = {"(choose)": None, **options}
+
+    def value(self) -> Any:
+        return self.choice if self.has_options else (self.text.strip() or None)
+
+    def widget(self) -> pn.viewable.Viewable:
+        if self.has_options:
+            return pn.widgets.Select.from_param(self.param.choice, name=self.label)
+        return pn.widgets.TextInput.from_param(self.param.text, name=self.label)
+
+
+class FieldsQuestion(Question):
+    """An answer made of parts: matching (a target per prompt) and cloze (a value per gap)."""
+
+    def __init__(self, item: MatchingItem | ClozeItem, **params: Any) -> None:
+        super().__init__(item, **params)
+        if isinstance(item, MatchingItem):
+            targets = _labels(item.targets)
+            self.fields = [Field(p.id, p.text, targets) for p in item.prompts]
+        else:
+            self.fields = [Field(g.id, f"{{{{{g.id}}}}}", _labels(g.options) if g.options else None)
+                           for g in item.gaps]  # fmt: skip
+
+    def value(self) -> Any:
+        parts = {f.key: f.value() for f in self.fields if f.value() is not None}
+        return parts or None
+
+    def widget(self) -> pn.viewable.Viewable:
+        return pn.Column(*(f.widget() for f in self.fields))
+
+
+def question_for(item: Item) -> Question:
+    """The question object for an item, by type."""
+    if isinstance(item, MultipleChoiceItem | OrderingItem):
+        return ManyQuestion(item)
+    if isinstance(item, MatchingItem | ClozeItem):
+        return FieldsQuestion(item)
+    if isinstance(item, SingleChoiceItem | TrueFalseItem):
+        return Question(item)
+    assert isinstance(item, OpenResponseItem | SqlQueryItem) or item.type in ("short_answer", "numeric")
+    return TextQuestion(item)
