@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ai4d_core.adapters.mongo_profiles import MongoProfileStore
     from ai4d_core.adapters.sql.items import SqlItemStore
     from ai4d_core.adapters.sql.users import SqlUserStore
+    from ai4d_core.llm.client import LlmClient
 
 
 class Container:
@@ -70,13 +71,23 @@ class Container:
 
         return DuckDBWarehouse(self.settings.warehouse_path)
 
+    @cached_property
+    def llm(self) -> LlmClient | None:
+        """The LLM client with its PostgreSQL cache, or None when no LLM is configured (fallbacks apply)."""
+        if self.settings.llm_base_url is None:
+            return None
+        from ai4d_core.adapters.sql.generation import SqlLlmCache
+        from ai4d_core.llm.client import LlmClient
+
+        return LlmClient.from_settings(self.settings, cache=SqlLlmCache(self.engine))
+
     def close(self) -> None:
         """Dispose of whatever was built."""
         if "engine" in self.__dict__:
             self.engine.dispose()
         if "mongo_client" in self.__dict__:
             self.mongo_client.close()
-        for name in ("engine", "mongo_client", "users", "items", "profiles", "warehouse"):
+        for name in ("engine", "mongo_client", "users", "items", "profiles", "warehouse", "llm"):
             self.__dict__.pop(name, None)
 
     def __enter__(self) -> Container:

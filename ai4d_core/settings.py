@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
+    llm_concurrency: int = Field(default=8, ge=1, le=64)
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=4, ge=0, le=10)
+    llm_items_per_call: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:

@@ -64,7 +64,7 @@ _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 
 def type_family(type_name: str) -> str:
     """`number`, `text`, `null` or the type name itself (upper-cased)."""
-    name = type_name.strip().upper()
+    name = type_name.strip().strip('"').upper()  # DuckDB spells the type of `SELECT NULL` "NULL", quoted
     if _NUMBER_TYPES.match(name):
         return "number"
     if _TEXT_TYPES.match(name):
