@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ai4d_core.adapters.mongo_profiles import MongoProfileStore
     from ai4d_core.adapters.sql.items import SqlItemStore
     from ai4d_core.adapters.sql.users import SqlUserStore
+    from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
     from ai4d_core.llm.client import LlmClient
 
 
@@ -64,6 +65,13 @@ class Container:
         store = MongoProfileStore(self.mongo_db)
         store.ensure_indexes()
         return store
+
+    @cached_property
+    def sql_sandbox(self) -> DuckDBSandbox:
+        """Runs learners' SQL answers: a fresh in-memory DuckDB per answer, locked down."""
+        from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
+
+        return DuckDBSandbox()
 
     @cached_property
     def warehouse(self) -> DuckDBWarehouse:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ai4d_core.domain.item_base import Choice, ChoiceId, Frozen, ItemBase, Text, UniqueChoices, Weight
+from ai4d_core.domain.item_base import Choice, ChoiceId, Frozen, ItemBase, Text, UniqueChoices, Weight, unique_choices
 
 GAP = re.compile(r"\{\{([a-z0-9]{1,8})\}\}")  # a cloze gap in the stem: {{g1}}
 
@@ -82,11 +82,11 @@ class ShortAnswerItem(ItemBase):
 class NumericAnswer(Frozen):
     """A value with an absolute or relative tolerance, or a range [low, high]."""
 
-    value: float | None = None
-    tolerance: float = Field(default=0.0, ge=0)
+    value: float | None = Field(default=None, allow_inf_nan=False)
+    tolerance: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     relative: bool = False  # tolerance is a fraction of |value|
-    low: float | None = None
-    high: float | None = None
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
     weight: float = Field(default=1.0, gt=0, le=1)
     feedback: str = ""
 
@@ -146,7 +146,7 @@ class Gap(Frozen):
 
     id: ChoiceId
     kind: Literal["short_answer", "numeric", "single_choice"]
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, le=100)
     answers: tuple[AcceptedAnswer, ...] = ()  # short_answer
     numeric: tuple[NumericAnswer, ...] = ()  # numeric
     options: tuple[Choice, ...] = ()  # single_choice
@@ -162,6 +162,10 @@ class Gap(Frozen):
         }[self.kind]
         if not keyed:
             raise ValueError(f"gap {self.id} has no full-marks answer for its kind {self.kind}")
+        if self.kind == "single_choice":
+            if len(self.options) < 2:
+                raise ValueError(f"gap {self.id} needs at least two options")
+            unique_choices(self.options)
         return self
 
 
@@ -186,6 +190,13 @@ class Criterion(Frozen):
     name: Text
     weight: float = Field(gt=0, le=1)
     concepts: tuple[tuple[str, ...], ...] = Field(min_length=1)  # each concept: its accepted phrasings
+
+    @field_validator("concepts")
+    @classmethod
+    def _concepts_can_be_found(cls, concepts: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        if any(not any(re.search(r"\w", phrase) for phrase in concept) for concept in concepts):
+            raise ValueError("every concept needs at least one phrasing with a word in it")
+        return concepts
 
 
 class OpenResponseItem(ItemBase):
@@ -213,4 +224,4 @@ class SqlQueryItem(ItemBase):
     fixture: SqlFixture
     reference_query: Annotated[str, Field(min_length=1, max_length=5000)]
     order_matters: bool | None = None  # None: it matters when the reference query has ORDER BY
-    float_tolerance: float = Field(default=1e-6, ge=0)
+    float_tolerance: float = Field(default=1e-6, ge=0, le=1)

@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from ai4d_core.domain.items import Item, SingleChoiceItem, TrueFalseItem
-from ai4d_core.domain.scoring import AnswerError, score_answer
+from ai4d_core.domain.scoring import AnswerError, QueryRunner, score_answer
 
 MAX_ANSWERS = 200
 SEED_NAMESPACE = uuid.UUID("6f0c3b8e-3d0a-4f43-9f4e-a14d0a1f5eed")
@@ -85,8 +85,8 @@ def parse(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> Submis
         raise SubmissionError("invalid submission: " + _describe(exc)) from exc
 
 
-def score(submission: SubmissionIn, items: Mapping[str, Item]) -> list[ScoredAnswer]:
-    """Score every answer against the bank; every problem is listed in one error."""
+def score(submission: SubmissionIn, items: Mapping[str, Item], sql: QueryRunner | None = None) -> list[ScoredAnswer]:
+    """Score every answer against the bank (`sql` runs SQL answers); every problem is listed in one error."""
     problems: list[str] = []
     scored: list[ScoredAnswer] = []
     seen: set[str] = set()
@@ -100,7 +100,7 @@ def score(submission: SubmissionIn, items: Mapping[str, Item]) -> list[ScoredAns
             continue
         seen.add(answer.item_id)
         try:
-            value = score_answer(item, answer.answer)
+            value = score_answer(item, answer.answer, sql=sql)
         except AnswerError as exc:
             problems.append(str(exc))
             continue

@@ -36,7 +36,10 @@ def latest_items(c: Container) -> list[Item]:
 
 
 def list_items(
-    c: Container, topic: str | None = None, level: int | None = None, item_type: str | None = None,
+    c: Container,
+    topic: str | None = None,
+    level: int | None = None,
+    item_type: str | None = None,
     status: str | None = None,
 ) -> list[Item]:
     return [

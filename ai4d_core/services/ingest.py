@@ -77,7 +77,7 @@ def ingest_pending(c: Container, batch_size: int | None = None, max_batches: int
                     if sub.size_bytes != len(raw):
                         raise wire.SubmissionError("stored payload is truncated; the original was too large")
                     parsed = wire.parse(wire.decode(raw, c.settings.max_submission_bytes), raw, bank.by_stem)
-                    scored = wire.score(parsed, bank.by_id)
+                    scored = wire.score(parsed, bank.by_id, c.sql_sandbox)
                 except wire.SubmissionError as exc:
                     rejected[sub.id] = str(exc)
                     continue

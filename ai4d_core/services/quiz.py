@@ -31,6 +31,7 @@ def next_quiz(c: Container, learner_id: int, length: int = QUIZ_LENGTH, seed: in
         by_topic.setdefault(item.topic, []).append(item)
     quiz: list[Item] = []
     topics = sorted(by_topic)
+    rng.shuffle(topics)  # with more topics than questions, each quiz covers a different subset
     for index in range(length):
         pool = [i for i in by_topic[topics[index % len(topics)]] if i not in quiz]
         if pool:

@@ -54,7 +54,7 @@ def receive(c: Container, learner_id: int, raw: bytes, source: str, bank: Bank |
     try:
         data = wire.decode(raw, c.settings.max_submission_bytes)
         submission = wire.parse(data, raw, bank.by_stem)
-        scored = wire.score(submission, bank.by_id)
+        scored = wire.score(submission, bank.by_id, c.sql_sandbox)
     except wire.SubmissionError as exc:
         key = f"{learner_id}:sha256:{hashlib.sha256(raw).hexdigest()}"
         return Receipt(
