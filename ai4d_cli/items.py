@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -79,3 +80,65 @@ def retire(item_ids: Annotated[list[str], typer.Argument(help="Item ids to retir
                 typer.echo(f"error: {exc.args[0]}", err=True)
                 raise typer.Exit(1) from exc
             typer.echo(f"{item.id} is retired (version {item.version})")
+
+
+@items_app.command("generate")
+def generate(
+    topic: Annotated[str, typer.Option(help="Topic id, e.g. sql.")],
+    level: Annotated[int, typer.Option(min=1, max=3, help="1 basic, 2 intermediate, 3 advanced.")],
+    item_type: Annotated[str, typer.Option("--type", help="One of the ten item types.")],
+    count: Annotated[int, typer.Option(min=1, max=200, help="How many items.")] = 5,
+) -> None:
+    """Run the generate-question-bank flow: LLM items verified before use, else the curated fallback."""
+    from ai4d_cli.prefect_ops import point_prefect_at
+
+    settings = load_settings()
+    point_prefect_at(settings)
+    from flows.generate_question_bank import GenerateParams, generate_question_bank
+
+    try:
+        params = GenerateParams(topic=topic, level=level, item_type=item_type, count=count)  # type: ignore[arg-type]
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for key, value in generate_question_bank(params).items():
+        typer.echo(f"{key}: {value}")
+
+
+@items_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The bank file.")],
+    fmt: Annotated[str, typer.Option("--format", help="gift, moodle-xml or seed.")],
+    topic: Annotated[str, typer.Option(help="Topic for questions without a category.")] = "imported",
+    level: Annotated[int, typer.Option(min=1, max=3, help="Level of the imported items.")] = 1,
+    activate: Annotated[bool, typer.Option(help="Store as active instead of provisional.")] = False,
+) -> None:
+    """Import a bank file whole, or nothing of it (errors name the line or element)."""
+    from ai4d_core.interop import InteropError
+    from ai4d_core.services.bank_files import FORMATS, import_file
+
+    if fmt not in FORMATS:
+        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    with _container() as c:
+        try:
+            report = import_file(c, path.read_text(encoding="utf-8"), fmt, topic, level, activate)
+        except (InteropError, ValueError) as exc:
+            typer.echo(f"error: {path}: nothing imported:\n{exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(str(report))
+
+
+@items_app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="gift, moodle-xml or seed.")],
+    topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+) -> None:
+    """Write the active items in a bank format to standard output (types the format lacks are left out)."""
+    from ai4d_core.services.bank_files import FORMATS, export_file
+
+    if fmt not in FORMATS:
+        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    with _container() as c:
+        typer.echo(export_file(c, fmt, topic), nl=False)

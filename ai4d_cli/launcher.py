@@ -134,19 +134,18 @@ def _start_servers(sup: Supervisor, settings: Settings, layout: VarLayout, statu
 
 
 def _prepare_data(settings: Settings, demo: bool) -> None:
+    """Migrate, store the curated item bank (new items only), and seed the demo when asked."""
     from ai4d_core.adapters.sql.migrate import upgrade
+    from ai4d_core.bootstrap import bootstrap
+    from ai4d_core.services.bank import load_curated
+    from ai4d_core.services.demo import seed_demo
 
     log.info("migrating %s", redact(settings.sqlalchemy_url))
     upgrade(settings.sqlalchemy_url)
-    if demo:
-        from ai4d_core.bootstrap import bootstrap
-        from ai4d_core.services.demo import seed_demo
-
-        container = bootstrap(settings)
-        try:
+    with bootstrap(settings) as container:
+        log.info("curated item bank: %d new item version(s)", load_curated(container))
+        if demo:
             log.info("demo data: %s", seed_demo(container))
-        finally:
-            container.close()
 
 
 def _wait_listening(sup: Supervisor, child: Child) -> None:

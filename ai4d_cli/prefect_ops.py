@@ -57,7 +57,7 @@ def deploy_all(sup: Supervisor, settings: Settings) -> None:
     sup.run_step("prefect deploy --all", argv, env, log_path, timeout=300, cwd=PROJECT_DIR)
 
 
-def _point_prefect_at(settings: Settings) -> None:
+def point_prefect_at(settings: Settings) -> None:
     os.environ["PREFECT_API_URL"] = settings.effective_prefect_api_url
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -78,7 +78,7 @@ def load_flow(name: str) -> Callable[[], Any]:
 
 def run_flows(settings: Settings, names: Sequence[str], echo: Callable[[str], None]) -> None:
     """Run the flow functions in this process, in order, against the configured Prefect API."""
-    _point_prefect_at(settings)
+    point_prefect_at(settings)
     for name in names:
         echo(f"running {name} ...")
         result = load_flow(name)()
@@ -89,7 +89,7 @@ def trigger_deployments(
     settings: Settings, names: Sequence[str], echo: Callable[[str], None], timeout: float = 600
 ) -> bool:
     """Run the deployments on the worker one after the other, waiting for each; True when all completed."""
-    _point_prefect_at(settings)
+    point_prefect_at(settings)
     from prefect.deployments import run_deployment
 
     ok = True

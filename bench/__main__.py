@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"ingest": "bench.ingest"}
+BENCHMARKS = {"ingest": "bench.ingest", "generation": "bench.generation"}
 
 
 def main(argv: list[str]) -> int:

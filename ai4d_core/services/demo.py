@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.irt import p_correct
 from ai4d_core.domain.items import Item, SingleChoiceItem, TrueFalseItem
-from ai4d_core.item_bank import load_demo_items
+from ai4d_core.item_bank import load_curated_bank, load_demo_items
 from ai4d_core.security.passwords import hash_password
 from ai4d_core.services.quiz import build_payload
 from ai4d_core.services.submissions import Bank, receive
@@ -40,7 +40,8 @@ class DemoReport:
     def __str__(self) -> str:
         state = "created" if self.created else "already present"
         return (
-            f"demo data {state}: {self.items} items, cohort '{COHORT}' with {self.learners} learners, "
+            f"demo data {state}: curated bank loaded, {self.items} demo items, cohort '{COHORT}' with "
+            f"{self.learners} learners, "
             f"{self.submissions} synthetic submissions queued"
         )
 
@@ -50,9 +51,12 @@ def learner_email(n: int) -> str:
 
 
 def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
-    """Create the demo accounts and queue their histories. Learner 001 starts with no history."""
+    """Load the curated bank, create the demo accounts and queue their histories (on the 36 demo items).
+
+    Learner 001 starts with no history.
+    """
+    c.items.upsert(load_curated_bank())
     items = load_demo_items()
-    c.items.upsert(items)
     created = c.users.by_email(f"educator@{DOMAIN}") is None
     cohort = c.users.add_cohort(COHORT)
     educator = c.users.by_email(f"educator@{DOMAIN}")

@@ -21,7 +21,6 @@ from ai4d_core.adapters.sql.generation import SqlGenerationStore
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.batch_checks import Deduper, rebalance
 from ai4d_core.domain.items import ITEM_TYPES, Item, SqlQueryItem
-from ai4d_core.domain.scoring import QueryRunner
 from ai4d_core.domain.templates import template_items
 from ai4d_core.domain.verification import Reason, Rejection, check_sql_reference
 from ai4d_core.llm.client import LlmClient
@@ -98,19 +97,20 @@ def _from_llm(
     variation = seed if seed is not None else store.count(*cell, "llm:%") + store.rejection_count(*cell)
     source = f"llm:{llm.model}"
     dedupe = Deduper(store.stems(report.topic))
-    sql = _sandbox() if report.item_type == "sql_query" else None
+    sql = c.sql_sandbox if report.item_type == "sql_query" else None
     before_requests, before_hits = llm.stats.requests, llm.stats.cache_hits
     new: list[Item] = []
     why: list[str] = []
     for _ in range(MAX_ROUNDS):
-        need = report.shortfall - len(new)
+        need = report.shortfall - len(new)  # (already stored ones count in the shortfall)
         if need <= 0:
             break
         calls = math.ceil(need / c.settings.llm_items_per_call)
         sizes = [min(c.settings.llm_items_per_call, need - j * c.settings.llm_items_per_call) for j in range(calls)]
-        done: Round = run_round(llm, cell, sizes, variation, source, sql)
+        done: Round = run_round(llm, cell, sizes, variation, source, sql, stored=dedupe)
         variation += calls
         report.rejected += done.rejected
+        report.already_stored += done.already_stored
         for item in done.verified:
             if item.id in dedupe:
                 report.already_stored.append(item.id)
@@ -147,7 +147,7 @@ def _fall_back(c: Container, store: SqlGenerationStore, report: GenerationReport
         seed = store.count(*cell, "template:%")
         dedupe = Deduper(store.stems(report.topic))
         fresh = [i for i in template_items(*cell, report.shortfall, seed) if not dedupe.duplicate_of(i.stem)]
-        sql = _sandbox() if report.item_type == "sql_query" else None
+        sql = c.sql_sandbox if report.item_type == "sql_query" else None
         fresh = [i for i in fresh if not (isinstance(i, SqlQueryItem) and sql and check_sql_reference(i, sql))]
         c.items.upsert(fresh)
         report.from_templates = fresh
@@ -156,8 +156,3 @@ def _fall_back(c: Container, store: SqlGenerationStore, report: GenerationReport
     if report.shortfall:
         report.fallback_reason += f"; {report.shortfall} item(s) still missing: no bank item or template left"
 
-
-def _sandbox() -> QueryRunner:
-    from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
-
-    return DuckDBSandbox()

@@ -7,6 +7,7 @@ as a learner sees them. A candidate survives when the solver's answer scores ful
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from ai4d_core.domain.verification import (
     build_item,
     check_key,
     check_sql_reference,
+    draft_id,
     dumps,
     parse_batch,
 )
@@ -42,6 +44,7 @@ Cell = tuple[str, int, str]
 @dataclass
 class Round:
     verified: list[Item] = field(default_factory=list)
+    already_stored: list[str] = field(default_factory=list)  # drafts identical to a stored item: verified then
     rejected: list[Rejection] = field(default_factory=list)
     failed_calls: int = 0
     errors: list[str] = field(default_factory=list)
@@ -71,9 +74,18 @@ def _solver_answers(content: str | None, n: int) -> dict[int, Any] | str:
 
 
 def run_round(
-    llm: LlmClient, cell: Cell, sizes: list[int], variation: int, source: str, sql: QueryRunner | None
+    llm: LlmClient,
+    cell: Cell,
+    sizes: list[int],
+    variation: int,
+    source: str,
+    sql: QueryRunner | None,
+    stored: Container[str] = (),
 ) -> Round:
-    """Ask for `len(sizes)` batches (numbered from `variation`) and verify them; see the module docstring."""
+    """Ask for `len(sizes)` batches (numbered from `variation`) and verify them; see the module docstring.
+
+    A draft whose id (a hash of its content) is in `stored` was verified when it was stored: it is only listed.
+    """
     topic, level, item_type = cell
     done = Round()
     schema = batch_schema(item_type)
@@ -94,6 +106,9 @@ def run_round(
         if refused:
             done.rejected.append(refused)
         for draft in drafts:
+            if (known := draft_id(draft, *cell)) in stored:
+                done.already_stored.append(known)
+                continue
             built = build_item(draft, topic=topic, level=level, item_type=item_type, provenance=source)
             if isinstance(built, SqlQueryItem) and sql is not None and (bad := check_sql_reference(built, sql)):
                 built = Rejection(bad.reason, bad.detail, dumps(draft))

@@ -30,8 +30,13 @@ def _answer_every_question(page: Page) -> int:
     questions = page.locator(".ai4d-question")
     expect(questions.first).to_be_visible()
     count = questions.count()
-    for n in range(count):
-        questions.nth(n).get_by_role("radio").first.check()
+    for n in range(count):  # pick something in every choice widget; typed answers stay empty
+        question = questions.nth(n)
+        for role in ("radio", "checkbox"):
+            if question.get_by_role(role).count():
+                question.get_by_role(role).first.check()
+        for select in question.locator("select:not([multiple])").all():
+            select.select_option(index=1)
     return count
 
 

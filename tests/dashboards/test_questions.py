@@ -52,5 +52,5 @@ def test_an_ordering_question_is_unanswered_until_every_entry_is_placed() -> Non
     item = _one_of_each_type()["ordering"]
     question = question_for(item)
     assert isinstance(question, ManyQuestion)
-    question.picked = list(key_answer(item))[:-1]  # type: ignore[call-overload]
+    question.picked = list(key_answer(item))[:-1]
     assert question.value() is None

@@ -10,6 +10,7 @@ import pytest
 
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import ItemStatus, SingleChoiceItem
+from ai4d_core.domain.keys import key_answer
 from ai4d_core.services import accounts
 from ai4d_core.services.accounts import SessionUser
 from ai4d_core.services.demo import seed_demo
@@ -41,7 +42,7 @@ def _learner(c: Container) -> tuple[LearnerState, str]:
 def _key(c: Container, item_id: str) -> object:
     item = c.items.get(item_id)
     assert item is not None
-    return item.key
+    return key_answer(item)
 
 
 def _html_of(viewable: Any) -> str:

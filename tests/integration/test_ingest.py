@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ai4d_core.adapters.sql.ingest_batches import IngestBatch
 from ai4d_core.adapters.sql.tables import Attempt, IngestLedger, Response, Submission
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.keys import key_answer
 from ai4d_core.item_bank import load_demo_items
 from ai4d_core.services.accounts import create_user
 from ai4d_core.services.ingest import ingest_pending
@@ -33,7 +34,7 @@ def _count(c: Container, table: type) -> int:
 
 def _answers(n: int = 4) -> dict[str, object]:
     items = load_demo_items()[:n]
-    return {i.id: i.key for i in items}
+    return {i.id: key_answer(i) for i in items}
 
 
 def test_valid_submission_is_scored_stored_and_loaded_once(bank: Container, learner: int) -> None:

@@ -1,0 +1,34 @@
+"""Interoperability: question banks in and out of Moodle GIFT, Moodle XML and the original AI4D's seed JSON.
+
+Pure functions, text (or JSON data) in and items out, items in and text out; no file or network I/O. Imported
+items are `provisional` unless the caller says otherwise, with provenance `import:<format>`, and a file with any
+problem is refused whole (an `InteropError` listing each problem where it is). Each module's docstring says what
+its format cannot carry.
+"""
+
+from ai4d_core.interop._common import (
+    PLACEHOLDER_EXPLANATION,
+    PLACEHOLDER_MODEL_ANSWER,
+    GiftError,
+    InteropError,
+    MoodleXmlError,
+    SeedError,
+)
+from ai4d_core.interop.gift import parse_gift, to_gift
+from ai4d_core.interop.moodle_xml import parse_moodle_xml, to_moodle_xml
+from ai4d_core.interop.seed_json import parse_seed_questions, to_seed_questionnaire
+
+__all__ = [
+    "PLACEHOLDER_EXPLANATION",
+    "PLACEHOLDER_MODEL_ANSWER",
+    "GiftError",
+    "InteropError",
+    "MoodleXmlError",
+    "SeedError",
+    "parse_gift",
+    "parse_moodle_xml",
+    "parse_seed_questions",
+    "to_gift",
+    "to_moodle_xml",
+    "to_seed_questionnaire",
+]
