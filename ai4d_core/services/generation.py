@@ -155,4 +155,3 @@ def _fall_back(c: Container, store: SqlGenerationStore, report: GenerationReport
         report.fallback_reason = "the LLM made fewer items than asked"
     if report.shortfall:
         report.fallback_reason += f"; {report.shortfall} item(s) still missing: no bank item or template left"
-
