@@ -15,6 +15,9 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
@@ -168,4 +171,40 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 15.0, sig: int = signal
         proc.wait()
 
 
-__all__ = ["ensure_database", "free_port", "init_postgres", "start_mongo", "start_postgres", "stop", "wait_for_port"]
+@dataclass(frozen=True)
+class MigratedPostgres:
+    port: int
+    url: str  # SQLAlchemy URL (psycopg 3 driver)
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def migrated_postgres(root: Path, database: str = "ai4d") -> Iterator[MigratedPostgres]:
+    """A throwaway PostgreSQL under `root` on a free port, with `database` migrated; stopped on exit.
+
+    For test sessions and benchmarks, which must never touch the user's `var/`.
+    """
+    from ai4d_core.adapters.sql.migrate import upgrade
+
+    port = free_port()
+    proc = start_postgres(root / "postgres", port, root / "log" / "postgres.log")
+    try:
+        ensure_database(port, database)
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
+        upgrade(url)
+        yield MigratedPostgres(port, url, proc)
+    finally:
+        stop(proc, sig=signal.SIGINT)
+
+
+__all__ = [
+    "MigratedPostgres",
+    "ensure_database",
+    "free_port",
+    "init_postgres",
+    "migrated_postgres",
+    "start_mongo",
+    "start_postgres",
+    "stop",
+    "wait_for_port",
+]

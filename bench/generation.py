@@ -14,7 +14,6 @@ with 429 and Retry-After: how many items are lost.
 from __future__ import annotations
 
 import argparse
-import signal
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +21,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ai4d_cli import embedded
-from ai4d_core.adapters.sql import migrate
 from ai4d_core.bootstrap import Container
 from ai4d_core.item_bank import load_demo_items
 from ai4d_core.services.generation import GenerationReport, generate_items
@@ -105,27 +103,22 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="ai4d-bench-", ignore_cleanup_errors=True) as tmp:
-        root = Path(tmp)
-        port = embedded.free_port()
-        proc = embedded.start_postgres(root / "pg", port, root / "postgres.log")
+    with (
+        tempfile.TemporaryDirectory(prefix="ai4d-bench-", ignore_cleanup_errors=True) as tmp,
+        embedded.migrated_postgres(Path(tmp), "bench") as postgres,
+        FakeLlm(latency_s=args.latency) as fake,
+    ):
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            env=Environment.TEST,
+            var_dir=Path(tmp) / "var",
+            database_url=postgres.url,
+            llm_base_url=fake.url,
+            llm_model="bench-model",
+        )
+        engine = sa.create_engine(settings.sqlalchemy_url)
         try:
-            embedded.ensure_database(port, "bench")
-            migrate.upgrade(f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench")
-            with FakeLlm(latency_s=args.latency) as fake:
-                settings = Settings(
-                    _env_file=None,  # type: ignore[call-arg]
-                    env=Environment.TEST,
-                    var_dir=root / "var",
-                    database_url=f"postgresql://postgres@127.0.0.1:{port}/bench",
-                    llm_base_url=fake.url,
-                    llm_model="bench-model",
-                )
-                engine = sa.create_engine(settings.sqlalchemy_url)
-                try:
-                    ok = measure(args, settings, engine, fake)
-                finally:
-                    engine.dispose()
+            ok = measure(args, settings, engine, fake)
         finally:
-            embedded.stop(proc, sig=signal.SIGINT)
+            engine.dispose()
     return 1 if args.check and not ok else 0

@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import os
 import random
-import signal
 import tempfile
 import time
 import uuid
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ai4d_cli import embedded
-from ai4d_core.adapters.sql import migrate, tables
+from ai4d_core.adapters.sql import tables
 from ai4d_core.adapters.sql.response_loader import ResponseRow, load_responses
 
 TARGET_RATIO = 25.0
@@ -197,19 +196,13 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     rows = synthetic_rows(args.rows, seed=args.seed)
-    with tempfile.TemporaryDirectory(prefix="ai4d-bench-", ignore_cleanup_errors=True) as tmp:
-        root = Path(tmp)
-        port = embedded.free_port()
-        proc = embedded.start_postgres(root / "pg", port, root / "postgres.log")
+    with (
+        tempfile.TemporaryDirectory(prefix="ai4d-bench-", ignore_cleanup_errors=True) as tmp,
+        embedded.migrated_postgres(Path(tmp), "bench") as postgres,
+    ):
+        engine = sa.create_engine(postgres.url)
         try:
-            embedded.ensure_database(port, "bench")
-            url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench"
-            migrate.upgrade(url)
-            engine = sa.create_engine(url)
-            try:
-                ok = report(args, engine, psutil.Process(proc.pid), rows)
-            finally:
-                engine.dispose()
+            ok = report(args, engine, psutil.Process(postgres.process.pid), rows)
         finally:
-            embedded.stop(proc, sig=signal.SIGINT)
+            engine.dispose()
     return 1 if args.check and not ok else 0

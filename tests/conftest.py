@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,6 @@ import pytest
 from sqlalchemy import text
 
 from ai4d_cli import embedded
-from ai4d_core.adapters.sql import migrate
 from ai4d_core.adapters.sql.tables import Base
 from ai4d_core.bootstrap import Container
 from ai4d_core.settings import Environment, Settings
@@ -33,14 +31,8 @@ def services_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_port(services_dir: Path) -> Iterator[int]:
-    port = embedded.free_port()
-    proc = embedded.start_postgres(services_dir / "postgres", port, services_dir / "log" / "postgres.log")
-    try:
-        embedded.ensure_database(port, "ai4d")
-        migrate.upgrade(f"postgresql+psycopg://postgres@127.0.0.1:{port}/ai4d")
-        yield port
-    finally:
-        embedded.stop(proc, sig=signal.SIGINT)
+    with embedded.migrated_postgres(services_dir) as postgres:
+        yield postgres.port
 
 
 @pytest.fixture(scope="session")

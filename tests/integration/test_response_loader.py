@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -10,26 +9,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from ai4d_cli import embedded
-from ai4d_core.adapters.sql import migrate
 from ai4d_core.adapters.sql.response_loader import ResponseRow, load_responses
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database on an embedded PostgreSQL of this module's own (SQLAlchemy URL)."""
-    root = tmp_path_factory.mktemp("pg_response_loader")
-    port = embedded.free_port()
-    proc = embedded.start_postgres(root / "data", port, root / "postgres.log")
-    try:
-        embedded.ensure_database(port, "ai4d_test")
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/ai4d_test"
-        migrate.upgrade(url)
-        yield url
-    finally:
-        embedded.stop(proc, sig=signal.SIGINT)
+@pytest.fixture
+def pg_url(pg_port: int) -> str:
+    """The session's migrated database (SQLAlchemy URL)."""
+    return f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/ai4d"
 
 
 @pytest.fixture
