@@ -1,7 +1,7 @@
 """Panel `--auth-module`: e-mail and password login against AI4D's own accounts and server-side sessions.
 
 The signed `ai4d_session` cookie holds a random session token; every HTTP request and WebSocket
-connection looks the session up (`get_user`), so logout, disabling and timeouts take effect at once.
+connection looks the session up (`get_user_async`), so logout, disabling and timeouts take effect at once.
 Panel's `id_token` cookie (user, role, uid) only feeds `pn.state.user_info`; nothing trusts it for access.
 """
 
@@ -17,6 +17,7 @@ import panel as pn
 from panel.auth import BasicLoginHandler
 from panel.auth import LogoutHandler as PanelLogoutHandler
 from panel.util import base64url_encode
+from tornado.ioloop import IOLoop
 from tornado.web import RequestHandler
 
 from ai4d_core.services import accounts
@@ -70,9 +71,12 @@ def _live_user(handler: RequestHandler) -> SessionUser | None:
     return accounts.session_user(container(), _session_token(handler))
 
 
-def get_user(request_handler: RequestHandler) -> str | None:
-    """The signed-in user's e-mail, only while their server-side session is live (HTTP and WebSocket)."""
-    user = _live_user(request_handler)
+async def get_user_async(request_handler: RequestHandler) -> str | None:
+    """The signed-in user's e-mail, only while their server-side session is live (HTTP and WebSocket).
+
+    The session lookup is a database round trip: it runs on a worker thread, never on the event loop.
+    """
+    user = await IOLoop.current().run_in_executor(None, _live_user, request_handler)
     return user.email if user else None
 
 
