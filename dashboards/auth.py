@@ -156,14 +156,37 @@ class LoginHandler(BasicLoginHandler):
         self.set_signed_cookie("id_token", id_token, expires_days=None, **options)
 
 
+LOGOUT_PAGE = Template("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>AI4D: log out</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;background:#f4f6f8;display:flex;justify-content:center;margin:0}
+form{background:#fff;margin-top:12vh;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 2px 12px #0002;width:20rem}
+h1{font-size:1.4rem;margin:0 0 1rem}button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem;
+background:#0072b5;color:#fff;border:0;border-radius:4px;cursor:pointer}a{display:block;margin-top:1rem}
+</style></head><body>
+<form method="post" action="$action">
+<h1>Log out of AI4D?</h1>$xsrf
+<button type="submit">Log out</button>
+<a href="/">Stay signed in</a>
+</form></body></html>""")
+
+
 class LogoutHandler(PanelLogoutHandler):
-    """Revoke the server-side session, clear every auth cookie, and go back to the login page."""
+    """GET asks to confirm; the POST (with the form's token) revokes the session and clears every auth cookie.
+
+    A GET never logs out, so another site cannot end a learner's session by linking to /logout.
+    """
 
     def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+        self.write(LOGOUT_PAGE.substitute(action=html.escape(logout_url), xsrf=self.xsrf_form_html()))
+
+    def post(self) -> None:
+        self.check_xsrf_cookie()
         accounts.logout(container(), _session_token(self))
         _clear_cookies(self)
         self.set_header("Cache-Control", "no-store")
         self.redirect(login_url)
-
-    def post(self) -> None:
-        self.get()

@@ -78,6 +78,11 @@ def test_learner_quiz_profile_and_educator_aggregates(
     old_cookies = learner.cookies()
     page.goto(f"{dashboards_url}/learner")
     page.get_by_role("link", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/logout"))
+    page.goto(f"{dashboards_url}/learner")  # a GET of /logout alone (a link from anywhere) logs nobody out
+    expect(page.locator(".ai4d-question").first).to_be_visible()
+    page.get_by_role("link", name="Log out").click()
+    page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login"))
     replay = chromium.new_context()
     replay.add_cookies(old_cookies)  # type: ignore[arg-type]
