@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ai4d_core.adapters.mongo_profiles import MongoProfileStore
     from ai4d_core.adapters.sql.items import SqlItemStore
     from ai4d_core.adapters.sql.users import SqlUserStore
-    from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
+    from ai4d_core.adapters.sql_sandbox_process import IsolatedSandbox
     from ai4d_core.llm.client import LlmClient
 
 
@@ -67,11 +67,11 @@ class Container:
         return store
 
     @cached_property
-    def sql_sandbox(self) -> DuckDBSandbox:
-        """Runs learners' SQL answers: a fresh in-memory DuckDB per answer, locked down."""
-        from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
+    def sql_sandbox(self) -> IsolatedSandbox:
+        """Runs learners' SQL answers: a fresh locked-down in-memory DuckDB per answer, in capped workers."""
+        from ai4d_core.adapters.sql_sandbox_process import IsolatedSandbox
 
-        return DuckDBSandbox()
+        return IsolatedSandbox()
 
     @cached_property
     def warehouse(self) -> DuckDBWarehouse:
@@ -95,7 +95,9 @@ class Container:
             self.engine.dispose()
         if "mongo_client" in self.__dict__:
             self.mongo_client.close()
-        for name in ("engine", "mongo_client", "users", "items", "profiles", "warehouse", "llm"):
+        if "sql_sandbox" in self.__dict__:
+            self.sql_sandbox.close()
+        for name in ("engine", "mongo_client", "users", "items", "profiles", "warehouse", "llm", "sql_sandbox"):
             self.__dict__.pop(name, None)
 
     def __enter__(self) -> Container:
