@@ -1,4 +1,5 @@
-"""Flow: load pending submissions exactly once (bad ones are quarantined with their reason)."""
+"""Flow: load pending submissions exactly once (bad ones are quarantined with their reason), then ask the LLM,
+when one is configured, for a suggested score on new open responses."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from ai4d_core.bootstrap import bootstrap
 from ai4d_core.services.ingest import ingest_pending
+from ai4d_core.services.score_suggestions import suggest_open_scores
 
 
 class IngestParams(BaseModel):
@@ -28,6 +30,16 @@ def load_pending(params: IngestParams) -> dict[str, int]:
     }
 
 
+@task(retries=1, retry_delay_seconds=30)
+def suggest_open_response_scores() -> dict[str, int]:
+    """An LLM's second opinion on new open responses, stored beside the rule-based score (which stays final)."""
+    with bootstrap() as c:
+        report = suggest_open_scores(c)
+    print(report)
+    return {"suggested": report.suggested, "suggestion_failures": report.failed}
+
+
 @flow(name="ingest-submissions", log_prints=True)
 def ingest_submissions(params: IngestParams | None = None) -> dict[str, int]:
-    return load_pending(params or IngestParams())
+    loaded = load_pending(params or IngestParams())
+    return loaded | suggest_open_response_scores()

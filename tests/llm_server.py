@@ -59,10 +59,12 @@ class FakeLlm:
         self.requests = 0  # every HTTP request, failed ones included
         self.generations = 0  # answered generation requests
         self.solvings = 0  # answered solving requests
+        self.assessments = 0  # answered rubric-assessment requests
         self._faults: deque[tuple[int, float | None]] = deque()
         self._always: int | None = None
         self._gen_replies: deque[str] = deque()
         self._solve_replies: deque[str] = deque()
+        self._assess_replies: deque[str] = deque()
         self._answers: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
@@ -93,6 +95,10 @@ class FakeLlm:
     def reply_solving(self, *contents: str) -> None:
         self._solve_replies.extend(contents)
 
+    def reply_assessment(self, *contents: str) -> None:
+        """Scripted answers to rubric-assessment requests (open-response score suggestions)."""
+        self._assess_replies.extend(contents)
+
     # The model.
     def _fault(self) -> tuple[int, float | None] | None:
         with self._lock:
@@ -109,6 +115,9 @@ class FakeLlm:
         kind = request.get("response_format", {}).get("json_schema", {}).get("name")
         user = request["messages"][-1]["content"]
         with self._lock:
+            if kind == "rubric_assessment":
+                self.assessments += 1
+                return self._assess_replies.popleft() if self._assess_replies else "{}"
             if kind == "item_batch":
                 self.generations += 1
                 return self._gen_replies.popleft() if self._gen_replies else self._generate(user)

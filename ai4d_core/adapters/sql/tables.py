@@ -261,7 +261,25 @@ __all__ = [
     "OutboxMessage",
     "ProfileState",
     "Response",
+    "ScoreSuggestion",
     "Session",
     "Submission",
     "User",
 ]
+
+
+class ScoreSuggestion(Base):
+    """An LLM's suggested score for an open response, kept next to the rule-based score (which stays final)."""
+
+    __tablename__ = "score_suggestions"
+    attempt_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64, collation="C"), primary_key=True)
+    rule_score: Mapped[float] = mapped_column(Float)
+    suggested_score: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(128))
+    prompt_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = _now()
+    __table_args__ = (CheckConstraint("status in ('suggested', 'failed')", name="status"),)
