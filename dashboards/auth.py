@@ -30,17 +30,27 @@ PANEL_COOKIES = ("user", "id_token", "is_guest")
 
 pn.config.authorize_callback = authorize  # a learner gets 403 on /educator
 
-LOGIN_PAGE = Template("""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>AI4D: log in</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
+PAGE_STYLE = """<style>
 body{font-family:system-ui,sans-serif;background:#f4f6f8;display:flex;justify-content:center;margin:0}
 form{background:#fff;margin-top:12vh;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 2px 12px #0002;width:20rem}
 h1{font-size:1.4rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem}
 input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}
 button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem;background:#0072b5;color:#fff;border:0;
-border-radius:4px;cursor:pointer}.error{color:#b00020;margin:.5rem 0}
-</style></head><body>
+border-radius:4px;cursor:pointer}.error{color:#b00020;margin:.5rem 0}a{display:block;margin-top:1rem}
+</style>"""
+
+
+def _page_headers(handler: RequestHandler) -> None:
+    """The login and logout pages: never cached, never framed, no script, forms post only here."""
+    handler.set_header("Cache-Control", "no-store")
+    handler.set_header("X-Frame-Options", "DENY")
+    handler.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+
+
+LOGIN_PAGE = Template("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>AI4D: log in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+$style</head><body>
 <form method="post" action="$action">
 <h1>AI4D</h1>
 <p class="error" role="alert">$error</p>
@@ -93,14 +103,10 @@ def _clear_cookies(handler: RequestHandler) -> None:
 class LoginHandler(BasicLoginHandler):
     """GET shows the form; POST checks the credentials and opens a server-side session."""
 
-    def _security_headers(self) -> None:
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Frame-Options", "DENY")
-        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-
     def _render(self, error: str = "", email: str = "", next_url: str | None = None) -> None:
-        self._security_headers()
+        _page_headers(self)
         self.write(LOGIN_PAGE.substitute(
+            style=PAGE_STYLE,
             action=html.escape(login_url), error=html.escape(error), email=html.escape(email),
             next=html.escape(next_url or ""), xsrf=self.xsrf_form_html(),
         ))  # fmt: skip
@@ -159,12 +165,7 @@ class LoginHandler(BasicLoginHandler):
 LOGOUT_PAGE = Template("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AI4D: log out</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,sans-serif;background:#f4f6f8;display:flex;justify-content:center;margin:0}
-form{background:#fff;margin-top:12vh;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 2px 12px #0002;width:20rem}
-h1{font-size:1.4rem;margin:0 0 1rem}button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem;
-background:#0072b5;color:#fff;border:0;border-radius:4px;cursor:pointer}a{display:block;margin-top:1rem}
-</style></head><body>
+$style</head><body>
 <form method="post" action="$action">
 <h1>Log out of AI4D?</h1>$xsrf
 <button type="submit">Log out</button>
@@ -179,10 +180,8 @@ class LogoutHandler(PanelLogoutHandler):
     """
 
     def get(self) -> None:
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Frame-Options", "DENY")
-        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-        self.write(LOGOUT_PAGE.substitute(action=html.escape(logout_url), xsrf=self.xsrf_form_html()))
+        _page_headers(self)
+        self.write(LOGOUT_PAGE.substitute(style=PAGE_STYLE, action=html.escape(logout_url), xsrf=self.xsrf_form_html()))
 
     def post(self) -> None:
         self.check_xsrf_cookie()

@@ -15,7 +15,7 @@ from typing import Any
 
 from ai4d_core.domain.item_types import GAP
 from ai4d_core.domain.items import ClozeItem, Gap
-from ai4d_core.interop._common import number, numeric_bounds, percent, weight_from_percent
+from ai4d_core.interop._common import number, numeric_bounds, numeric_spec, percent, weight_from_percent
 
 _EMBED = re.compile(r"\{(?P<weight>\d*(?:\.\d+)?):(?P<kind>[A-Za-z_]+):(?P<answers>(?:\\.|[^\\}])*)\}")
 _OPENED = re.compile(r"\{\d*(?:\.\d+)?:[A-Za-z_]+:")
@@ -62,11 +62,7 @@ def _escape(text: str) -> str:
 
 def _numeric(text: str, where: str) -> dict[str, float]:
     try:
-        if ".." in text:
-            low, high = text.split("..", 1)
-            return {"low": float(low), "high": float(high)}
-        value, _, tolerance = text.partition(":")
-        return {"value": float(value), "tolerance": float(tolerance or 0)}
+        return numeric_spec(text)
     except ValueError:
         raise ClozeSyntaxError(f"{where}: {text!r} is not a number or number:tolerance") from None
 

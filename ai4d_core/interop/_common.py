@@ -239,3 +239,12 @@ def html_to_text(html: str) -> str:
     extractor.close()
     lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in "".join(extractor.parts).split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def numeric_spec(text: str) -> dict[str, float]:
+    """GIFT's and Moodle cloze's numeric answer, `value:tolerance` or `low..high` (ValueError otherwise)."""
+    if ".." in text:
+        low, high = text.split("..", 1)
+        return {"low": float(low), "high": float(high)}
+    value, _, tolerance = text.partition(":")
+    return {"value": float(value), "tolerance": float(tolerance or 0)}

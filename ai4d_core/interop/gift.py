@@ -33,6 +33,7 @@ from ai4d_core.interop._common import (
     ImportOptions,
     derive_id,
     html_to_text,
+    numeric_spec,
     open_response_fields,
     topic_from_category,
     unique_ids,
@@ -169,11 +170,7 @@ def _matching(answers: str, line: int) -> dict[str, Any]:
 def _numeric_value(text: str, line: int) -> dict[str, float]:
     raw = _restore(text)
     try:
-        if ".." in raw:
-            low, high = raw.split("..", 1)
-            return {"low": float(low), "high": float(high)}
-        value, _, tolerance = raw.partition(":")
-        return {"value": float(value), "tolerance": float(tolerance or 0)}
+        return numeric_spec(raw)
     except ValueError:
         raise _QuestionError(line, f"numeric answer {raw!r} is not a number, number:tolerance or low..high") from None
 
