@@ -52,7 +52,16 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
-    __table_args__ = (CheckConstraint("role in ('learner', 'educator', 'analyst', 'admin')", name="role"),)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the profile analysis needs, stated at sign-up; shown to nobody else.
+    field_of_interest: Mapped[str | None] = mapped_column(String(120))
+    current_role: Mapped[str | None] = mapped_column(String(120))
+    goal: Mapped[str | None] = mapped_column(String(500))
+    hours_per_week: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (
+        CheckConstraint("role in ('learner', 'educator', 'analyst', 'admin')", name="role"),
+        CheckConstraint("hours_per_week is null or hours_per_week between 0 and 80", name="hours_per_week"),
+    )
 
 
 class Session(Base):
@@ -74,6 +83,11 @@ class LoginAttempt(Base):
     source: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = _now()
+    # Refused by the throttle before any password check: not counted as a failure.
+    throttled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # The id of a device cookie this browser earned by a past login or reset (its own budget), if any.
+    device: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_login_attempts_at", "at"),)
 
 
 class AuthToken(Base):
@@ -85,6 +99,8 @@ class AuthToken(Base):
     purpose: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _now()
+    __table_args__ = (CheckConstraint("purpose in ('verify', 'reset')", name="purpose"),)
 
 
 class Cohort(Base):
@@ -92,6 +108,20 @@ class Cohort(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = _now()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CohortInvite(Base):
+    """A join code for a cohort (stored hashed), valid until it expires or is revoked."""
+
+    __tablename__ = "cohort_invites"
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CohortMember(Base):
@@ -249,15 +279,18 @@ class GenerationRejection(Base):
 
 __all__ = [
     "Attempt",
+    "AuditEntry",
     "AuthToken",
     "Base",
     "Cohort",
+    "CohortInvite",
     "CohortMember",
     "GenerationRejection",
     "IngestLedger",
     "ItemRow",
     "LlmCacheEntry",
     "LoginAttempt",
+    "MailMessage",
     "OutboxMessage",
     "ProfileState",
     "Response",
@@ -283,3 +316,40 @@ class ScoreSuggestion(Base):
     prompt_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = _now()
     __table_args__ = (CheckConstraint("status in ('suggested', 'failed')", name="status"),)
+
+
+class AuditEntry(Base):
+    """One security event: who did what to whom, from where. Never a password, token or answer text."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = _now()
+    event: Mapped[str] = mapped_column(String(32), index=True)
+    # Plain ids, no foreign keys: an entry outlives the account (erasure clears the ids, not the entry).
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    target_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    source: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+
+class MailMessage(Base):
+    """An e-mail waiting in the outbox, sent by the mail worker (a request never waits on SMTP)."""
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    template: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    next_attempt_at: Mapped[datetime] = _now()
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_mail_outbox_due", "next_attempt_at", postgresql_where="status = 'pending'"),
+    )
