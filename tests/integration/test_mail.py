@@ -53,5 +53,5 @@ def test_enqueue_refuses_what_it_cannot_send_safely(
     clean: Container, template: str, to: str, context: dict[str, str]
 ) -> None:
     with pytest.raises(MailError):
-        enqueue_mail(clean, template, to, None, **context)
+        enqueue_mail(clean, template, to, None, **context)  # type: ignore[arg-type]  # mypy: **dict vs conn
     assert _rows(clean) == []
