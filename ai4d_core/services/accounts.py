@@ -63,11 +63,16 @@ def open_session(c: Container, user: UserRecord) -> str:
 
 def session_user(c: Container, token: str | None) -> SessionUser | None:
     """The user of a live session, or None (unknown, revoked, idle too long, expired, or user disabled)."""
-    if not token:
+    return session_user_by_hash(c, token_hash(token)) if token else None
+
+
+def session_user_by_hash(c: Container, hashed: bytes | None) -> SessionUser | None:
+    """`session_user` for a token known only by its hash (what an open dashboard page keeps)."""
+    if not hashed:
         return None
     now = datetime.now(UTC)
     idle_since = now - timedelta(minutes=c.settings.session_idle_minutes)
-    user = c.users.session_user(token_hash(token), now, idle_since)
+    user = c.users.session_user(hashed, now, idle_since)
     return SessionUser(user.id, user.email, user.display_name, user.role) if user else None
 
 
