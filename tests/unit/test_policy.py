@@ -44,7 +44,7 @@ def test_an_educator_manages_only_the_cohorts_they_teach() -> None:
     for viewer in (LEARNER, ANALYST, None):
         with pytest.raises(Forbidden):
             policy.require_cohort_educator(viewer, 7, taught=[7])
-    assert policy.visible_cohorts(EDUCATOR, [7]) == {7}
+    assert policy.visible_cohorts(EDUCATOR, [7]) == frozenset({7})
     assert policy.visible_cohorts(ADMIN, [7]) is None
 
 
