@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     mongo_db: str = "ai4d"
     prefect_api_url: str | None = None
     smtp_url: str | None = None
+    mail_from: str = "AI4D <no-reply@ai4d.invalid>"  # From: of every e-mail (ai4d_core/adapters/smtp.py)
 
     # Embedded service ports (loopback only).
     postgres_port: int = 54329

@@ -118,6 +118,11 @@ class SqlMailOutbox:
             row = conn.execute(stmt).first()
             yield Claim(conn, OutboxMessage(*row)) if row else None
 
+    def now(self) -> datetime:
+        """The database's clock: the one `created_at` and the first `next_attempt_at` come from."""
+        with self._engine.connect() as conn:
+            return conn.execute(select(func.now())).scalar_one()
+
     def counts(self) -> dict[str, int]:
         """Messages per status (every status present, zero when none)."""
         with self._engine.connect() as conn:
