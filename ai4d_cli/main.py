@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ai4d_cli.items import items_app
+from ai4d_cli.mail import mail_app
 from ai4d_cli.services import FLOW_NAMES, VarLayout
 from ai4d_core.settings import load_settings
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 flow_app = typer.Typer(help="Run the batch flows.", no_args_is_help=True)
 app.add_typer(flow_app, name="flow")
 app.add_typer(items_app, name="items")
+app.add_typer(mail_app, name="mail")
 
 FlowName = StrEnum("FlowName", [(name, name) for name in (*FLOW_NAMES, "all")])  # type: ignore[misc]
 
