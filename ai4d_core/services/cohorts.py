@@ -177,6 +177,15 @@ def cohort_by_name(c: Container, viewer: Principal | None, name: str) -> CohortR
     return found
 
 
+def user_for_cohort(c: Container, viewer: Principal | None, cohort_id: int, email: str) -> int:
+    """The id of the account with `email`, for someone who manages the cohort (to add or remove them)."""
+    _manage(c, viewer, cohort_id)
+    found = c.users.by_email(email) if email.strip() else None
+    if found is None:
+        raise LookupError("no account with that e-mail")
+    return found.id
+
+
 def members(c: Container, viewer: Principal | None, cohort_id: int) -> list[MemberRecord]:
     _manage(c, viewer, cohort_id)
     return store(c).members(cohort_id)
