@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 
+from ai4d_cli.admin import admin_app
+from ai4d_cli.cohorts import cohorts_app
 from ai4d_cli.items import items_app
 from ai4d_cli.mail import mail_app
 from ai4d_cli.services import FLOW_NAMES, VarLayout
+from ai4d_cli.users import users_app
 from ai4d_core.settings import load_settings
 
 app = typer.Typer(
@@ -21,6 +24,9 @@ app = typer.Typer(
 flow_app = typer.Typer(help="Run the batch flows.", no_args_is_help=True)
 app.add_typer(flow_app, name="flow")
 app.add_typer(items_app, name="items")
+app.add_typer(users_app, name="users")
+app.add_typer(cohorts_app, name="cohorts")
+app.add_typer(admin_app, name="admin")
 app.add_typer(mail_app, name="mail")
 
 FlowName = StrEnum("FlowName", [(name, name) for name in (*FLOW_NAMES, "all")])  # type: ignore[misc]
