@@ -28,7 +28,7 @@ BACKOFF_FIRST = timedelta(minutes=1)  # then 2, 4, 8, … minutes up to the cap,
 BACKOFF_CAP = timedelta(hours=1)
 MAX_ADDRESS = 254
 MAX_VALUE = 500  # any one context value (a name, a cohort, a link)
-_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]{1,64}@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\.]+", re.ASCII)
+_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]{1,64}@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\.]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 

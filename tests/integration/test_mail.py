@@ -20,6 +20,7 @@ from ai4d_cli.embedded import free_port
 from ai4d_core.adapters.smtp import SmtpTarget
 from ai4d_core.adapters.sql.tables import MailMessage
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.mail_templates import TEMPLATES, render
 from ai4d_core.services.mail import BACKOFF_CAP, MAX_ATTEMPTS, MailError, backoff, enqueue_mail, send_due
 
 pytestmark = pytest.mark.integration
@@ -105,6 +106,8 @@ def test_enqueue_in_the_callers_transaction_is_undone_with_it(clean: Container) 
         ("password_changed", "a" * 250 + "@x.org", {}),
         ("password_changed", "ann@example.org\r\nBcc: all@example.org", {}),
         ("password_changed", "ann@example.org, bob@example.org", {}),
+        ("password_changed", "ann\u2028x@example.org", {}),  # Unicode whitespace
+        ("password_changed", "ann@example.org", {"display_name": "Ann\x1b[31m"}),  # control character
         ("password_changed", "ann@example.org", {"colour": "red"}),
     ],
 )
@@ -217,3 +220,40 @@ def test_smtp_urls_parse_and_credentials_never_go_in_clear_to_another_host() -> 
         SmtpTarget.parse("smtp://u:p@mail.example.org")
     with pytest.raises(ValueError, match="scheme"):
         SmtpTarget.parse("http://mail.example.org")
+
+
+class _RefuseRecipients:
+    """An SMTP handler that refuses every recipient with a permanent 550."""
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: object, address: str, options: object
+    ) -> str:
+        return "550 5.1.1 no such user"
+
+
+def test_a_permanent_refusal_marks_the_message_failed_at_once(mail: Container, sink: Sink) -> None:
+    controller = Controller(_RefuseRecipients(), hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        enqueue_mail(mail, "password_changed", "gone@example.org", None)
+        report = send_due(mail)
+    finally:
+        controller.stop()
+    assert (report.sent, report.retrying, report.failed, report.stopped) == (0, 0, 1, None)
+    (row,) = _rows(mail)
+    assert row.status == "failed" and row.attempts == 1 and "550" in (row.last_error or "")
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_every_template_renders_without_a_display_name_and_escapes_every_value(template: str) -> None:
+    hostile = '<img src="http://evil.example/x">'
+    context = {name: f"{hostile}{name}" for name in TEMPLATES[template].fields if name != "link"}
+    if "link" in TEMPLATES[template].fields:
+        context["link"] = "http://127.0.0.1:5006/x?a=1&b=2"
+    mail = render(template, context)
+    assert mail.subject == TEMPLATES[template].subject and "Hello there," in mail.text_body
+    assert "<img" not in mail.html_body and 'src="' not in mail.html_body
+    assert not set(context) - {"link"} or "&lt;img src=&quot;http://evil.example/x&quot;&gt;" in mail.html_body
+    assert all(value in mail.text_body for value in context.values())
+    with_name = render(template, {**context, "display_name": "Ann & <Bob>"})
+    assert "Hello Ann &amp; &lt;Bob&gt;," in with_name.html_body
