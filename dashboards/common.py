@@ -8,22 +8,27 @@ Nothing runs at import: the container is built on first use, once per `panel ser
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
 import panel as pn
+import param
 from markdown_it import MarkdownIt
-from tornado.web import decode_signed_value
 
 from ai4d_core.bootstrap import Container, bootstrap
 from ai4d_core.services import accounts
 from ai4d_core.services.accounts import SessionUser
 from ai4d_core.settings import load_settings
+from dashboards.page_session import SESSION_COOKIE, PageGuard, PageIdentity, identity_of_current_page
 
-SESSION_COOKIE = "ai4d_session"
 EDUCATOR_ROLES = frozenset({"educator", "admin"})
-APP_ROLES: Mapping[str, frozenset[str]] = {"educator": EDUCATOR_ROLES}  # apps not listed: any signed-in user
+ALL_ROLES = frozenset(accounts.ROLES)
+APP_ROLES: Mapping[str, frozenset[str]] = {
+    "learner": ALL_ROLES,
+    "educator": EDUCATOR_ROLES,
+    "admin": frozenset({"admin"}),
+}  # the one rule table for app paths, their autoload.js and their WebSocket; other paths: any signed-in user
 SESSION_ENDED = "Your session has ended; please log in again."
 
 
@@ -38,40 +43,36 @@ def cookie_max_age_days(c: Container) -> int:
     return max(1, math.ceil(c.settings.session_absolute_hours / 24))
 
 
-def token_from_signed(signed: str | bytes | None, secret: str | bytes | None) -> str | None:
-    """The session token inside a signed cookie value, or None if absent or tampered with."""
-    if not signed or not secret:
-        return None
-    value = decode_signed_value(secret, SESSION_COOKIE, signed, max_age_days=cookie_max_age_days(container()))
-    return value.decode("utf-8") if value else None
-
-
-def current_token() -> str | None:
-    """The session token of the Panel session being served (from the request's cookies)."""
-    secret = pn.config.cookie_secret
-    return token_from_signed(pn.state.cookies.get(SESSION_COOKIE), secret)
+def current_identity() -> PageIdentity | None:
+    """The page's identity, resolved on the server from the HttpOnly cookie when the request came in."""
+    return identity_of_current_page()
 
 
 def current_user() -> SessionUser | None:
-    """The live server-side session's user for the Panel session being served (never the id_token alone)."""
-    return accounts.session_user(container(), current_token())
+    """The live server-side session's user for the Panel session being served (resolved on the server)."""
+    identity = current_identity()
+    return identity.user if identity else None
 
 
 def home_path(role: str) -> str:
     return "/educator" if role in EDUCATOR_ROLES else "/learner"
 
 
+def app_of(path: str) -> str:
+    """The app a path belongs to: `/educator`, `/educator/`, `/educator/autoload.js`, `/educator/ws` -> educator."""
+    return path.strip("/").split("/", 1)[0]
+
+
 def may_open(role: str | None, path: str) -> bool:
-    """Whether a user of `role` may open the app at `path` (None: not signed in)."""
+    """Whether a user of `role` may open `path`, its autoload.js or its WebSocket (None: not signed in)."""
     if role is None:
         return False
-    app = path.strip("/").split("/", 1)[0]
-    allowed = APP_ROLES.get(app)
+    allowed = APP_ROLES.get(app_of(path))
     return allowed is None or role in allowed
 
 
 def authorize(user_info: dict[str, Any] | None, path: str) -> bool:
-    """`pn.config.authorize_callback`: decided from the server-side session, not the id_token cookie."""
+    """`pn.config.authorize_callback`: the same rule, from the identity resolved on the server (not cookies)."""
     user = current_user()
     return may_open(user.role if user else None, path)
 
@@ -97,8 +98,35 @@ def header(title: str, user: SessionUser) -> pn.Row:
 
 
 def ended() -> pn.pane.Markdown:
-    """What a page shows when its session is no longer live."""
-    return pn.pane.Markdown(f"{SESSION_ENDED} [Log in](/login)")
+    """What a page shows when its session is no longer live: the message and a way back."""
+    return pn.pane.Markdown(f"{SESSION_ENDED} [Log in](/login) or go [home](/)", css_classes=["ai4d-ended"])
+
+
+def guarded(identity: PageIdentity, content: Any, state: param.Parameterized, activity: Sequence[str]) -> pn.Column:
+    """The page's root: `content` until its session ends, then `ended()` and the Bokeh session is closed.
+
+    The end comes from the periodic check (`PageGuard`) or from a callback that found the session gone
+    (`state.ended` set); the `activity` events of `state` count as use (the page is not idle).
+    """
+    c = container()
+    root = pn.Column(content, sizing_mode="stretch_width")
+
+    def end_page() -> None:
+        root.objects = [ended()]
+
+    guard = PageGuard(c, identity, end_page, idle_seconds=c.settings.session_idle_minutes * 60)
+    state.param.watch(lambda event: guard.end() if event.new else None, "ended")
+    state.param.watch(lambda event: guard.touch(), list(activity))
+    guard.start()
+    return root
+
+
+def session_alive(c: Container, identity: PageIdentity | None) -> bool:
+    """Whether the page's server-side session is still live (fails closed; a database round trip)."""
+    if identity is None:
+        return False
+    user = accounts.session_user_by_hash(c, identity.token_hash)
+    return user is not None and user.id == identity.user.id
 
 
 def format_number(value: float, digits: int = 2) -> str:
@@ -107,18 +135,22 @@ def format_number(value: float, digits: int = 2) -> str:
 
 
 __all__ = [
+    "APP_ROLES",
     "SESSION_COOKIE",
     "SESSION_ENDED",
+    "app_of",
     "authorize",
     "container",
-    "current_token",
+    "cookie_max_age_days",
+    "current_identity",
     "current_user",
     "ended",
     "format_number",
+    "guarded",
     "header",
     "home_path",
     "markdown",
     "may_open",
     "no_html_or_links",
-    "token_from_signed",
+    "session_alive",
 ]

@@ -19,9 +19,19 @@ from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.services import accounts, reports
+from ai4d_core.services import reports
 from ai4d_core.services.accounts import SessionUser
-from dashboards.common import SESSION_ENDED, container, current_token, current_user, ended, header, markdown
+from dashboards.common import (
+    SESSION_ENDED,
+    container,
+    current_identity,
+    ended,
+    guarded,
+    header,
+    markdown,
+    session_alive,
+)
+from dashboards.page_session import PageIdentity
 
 NO_AGGREGATES = "No aggregates yet: they appear once enough learners of your cohorts have answered."
 NOT_ALLOWED = "This dashboard is for educators."
@@ -38,11 +48,11 @@ TEXT_COLUMNS = ("cohort", "topic")
 
 
 class EducatorState(param.Parameterized):
-    """The educator's cohort-by-topic aggregates."""
+    """The educator's cohort-by-topic aggregates (every load re-checks the session first; fails closed)."""
 
     container = param.ClassSelector(class_=Container, allow_None=NoNone, constant=True)
-    user = param.ClassSelector(class_=SessionUser, allow_None=NoNone, constant=True)
-    token = param.String(default=None, allow_None=True, constant=True, doc="session to re-check on refresh")
+    identity = param.ClassSelector(class_=PageIdentity, allow_None=NoNone, constant=True, doc="user, token hash")
+    ended = param.Boolean(default=False, doc="the session was found ended")
     rows = param.List(default=[], item_type=dict)
     message = param.String(default="")
     refresh = param.Event(label="Refresh")
@@ -54,8 +64,8 @@ class EducatorState(param.Parameterized):
     @param.depends("refresh", watch=True)
     def load(self) -> None:
         """Read the aggregates the viewer may see (the service decides which)."""
-        if self.token is not None and accounts.session_user(self.container, self.token) is None:
-            self.param.update(rows=[], message=SESSION_ENDED)
+        if self.ended or not session_alive(self.container, self.identity):
+            self.param.update(rows=[], message=SESSION_ENDED, ended=True)
             return
         try:
             rows = reports.cohort_topic_summary(self.container, self.user)
@@ -63,6 +73,11 @@ class EducatorState(param.Parameterized):
             self.param.update(rows=[], message=NOT_ALLOWED)
             return
         self.param.update(rows=rows, message="" if rows else NO_AGGREGATES)
+
+    @property
+    def user(self) -> SessionUser:
+        user: SessionUser = self.identity.user
+        return user
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -111,12 +126,13 @@ class EducatorView(Viewer):
         )  # fmt: skip
 
 
-def app() -> Viewer | pn.pane.Markdown:
-    """The page for the current request's session (served by `panel serve`)."""
-    user = current_user()
-    if user is None:
+def app() -> pn.viewable.Viewable:
+    """The page for the session resolved on the server for this request (served by `dashboards.serve`)."""
+    identity = current_identity()
+    if identity is None:
         return ended()
-    return EducatorView(state=EducatorState(container=container(), user=user, token=current_token()))
+    state = EducatorState(container=container(), identity=identity)
+    return guarded(identity, EducatorView(state=state), state, ["refresh"])
 
 
 if pn.state.served:

@@ -17,23 +17,28 @@ from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.services import accounts, profiles, quiz
+from ai4d_core.services import profiles, quiz
 from ai4d_core.services.accounts import SessionUser
 from ai4d_core.services.quiz import Feedback
+from ai4d_core.services.rate_limit import SCORING, SUBMISSIONS
 from dashboards.common import (
     SESSION_ENDED,
     container,
-    current_token,
-    current_user,
+    current_identity,
     ended,
     format_number,
+    guarded,
     header,
     markdown,
+    session_alive,
 )
+from dashboards.page_session import PageIdentity
 from dashboards.questions import Question, question_for
 
 NO_PROFILE = "Your profile will appear after the next analysis run."
 NOTHING_ANSWERED = "Answer at least one question before submitting."
+TOO_FAST = "You are submitting too quickly; wait {seconds} s and try again."
+BUSY = "The server is busy scoring other answers; try again in a moment."
 TOPIC_TITLES = {
     "topic": "Topic",
     "mastery": "Mastery",
@@ -45,11 +50,15 @@ TOPIC_TITLES = {
 
 
 class LearnerState(param.Parameterized):
-    """The learner's quiz, its result and their latest profile."""
+    """The learner's quiz, its result and their latest profile.
+
+    Every action re-checks the server-side session first (fails closed; Panel runs these callbacks on its
+    worker threads, so the database round trip and the scoring never run on the event loop).
+    """
 
     container = param.ClassSelector(class_=Container, allow_None=NoNone, constant=True)
-    user = param.ClassSelector(class_=SessionUser, allow_None=NoNone, constant=True)
-    token = param.String(default=None, allow_None=True, constant=True, doc="session to re-check on submit")
+    identity = param.ClassSelector(class_=PageIdentity, allow_None=NoNone, constant=True, doc="user, token hash")
+    ended = param.Boolean(default=False, doc="the session was found ended")
     questions = param.List(default=[], item_type=Question)
     submitted = param.Boolean(default=False)
     score = param.String(default="")
@@ -70,15 +79,23 @@ class LearnerState(param.Parameterized):
         answers = {q.item_id: q.value() for q in self.questions}
         return {item_id: answer for item_id, answer in answers.items() if answer is not None}
 
+    @property
+    def user(self) -> SessionUser:
+        user: SessionUser = self.identity.user
+        return user
+
     def _alive(self) -> bool:
-        if self.token is None or accounts.session_user(self.container, self.token) is not None:
+        """Whether the session is still live; if not, say so and mark the page ended."""
+        if not self.ended and session_alive(self.container, self.identity):
             return True
-        self.message = SESSION_ENDED
+        self.param.update(message=SESSION_ENDED, ended=True)
         return False
 
     @param.depends("new_quiz", watch=True)
     def start_quiz(self) -> None:
         """A fresh quiz from the server; clears the previous result."""
+        if not self._alive():
+            return
         self.param.update(
             questions=[question_for(item) for item in quiz.next_quiz(self.container, self.user.id)],
             submitted=False, score="", feedback=[], message="",
@@ -92,7 +109,14 @@ class LearnerState(param.Parameterized):
         if not self.answers:
             self.message = NOTHING_ANSWERED
             return
-        receipt, feedback = quiz.submit(self.container, self.user.id, quiz.build_payload(self.answers))
+        if not SUBMISSIONS.allow(self.user.id):
+            self.message = TOO_FAST.format(seconds=max(1, round(SUBMISSIONS.retry_after(self.user.id))))
+            return
+        with SCORING.hold() as scoring:
+            if not scoring:
+                self.message = BUSY
+                return
+            receipt, feedback = quiz.submit(self.container, self.user.id, quiz.build_payload(self.answers))
         if not receipt.accepted:
             self.message = f"Your answers were not accepted: {receipt.submission.reason}"
             return
@@ -210,12 +234,13 @@ class LearnerApp(Viewer):
         )  # fmt: skip
 
 
-def app() -> Viewer | pn.pane.Markdown:
-    """The page for the current request's session (served by `panel serve`)."""
-    user = current_user()
-    if user is None:
+def app() -> pn.viewable.Viewable:
+    """The page for the session resolved on the server for this request (served by `dashboards.serve`)."""
+    identity = current_identity()
+    if identity is None:
         return ended()
-    return LearnerApp(state=LearnerState(container=container(), user=user, token=current_token()))
+    state = LearnerState(container=container(), identity=identity)
+    return guarded(identity, LearnerApp(state=state), state, ["submit", "new_quiz", "refresh_profile"])
 
 
 if pn.state.served:

@@ -3,6 +3,10 @@
 """One question of a quiz per item type: its state (the learner's answer, never the key) and a plain widget.
 
 Each `Question` exposes `value()`: the answer in the item type's wire shape, or None while unanswered.
+Item text is untrusted (imports, educators, LLMs): stems and explanations go through `common.markdown`
+(raw HTML escaped), and every option, entry, target and gap shows as a plain-text label of a Select,
+RadioBoxGroup, CheckBoxGroup or input title (Bokeh sets those as text, never as HTML). No MultiChoice:
+its choices.js renders labels as HTML.
 """
 
 from __future__ import annotations
@@ -59,24 +63,36 @@ class Question(param.Parameterized):
 
 
 class ManyQuestion(Question):
-    """Several options (multiple choice), or entries picked in order (ordering)."""
+    """Several options picked (multiple choice)."""
 
     picked = param.ListSelector(default=[], objects=[], label="")
 
-    def __init__(self, item: MultipleChoiceItem | OrderingItem, **params: Any) -> None:
+    def __init__(self, item: MultipleChoiceItem, **params: Any) -> None:
         super().__init__(item, **params)
-        choices = item.options if isinstance(item, MultipleChoiceItem) else item.entries
-        self.param.picked.objects = _labels(choices)
-        self._needed = len(choices) if isinstance(item, OrderingItem) else 1
+        self.param.picked.objects = _labels(item.options)
 
     def value(self) -> Any:
-        return list(self.picked) if len(self.picked) >= self._needed else None
+        return list(self.picked) or None
 
     def widget(self) -> pn.viewable.Viewable:
-        if self.type == "ordering":
-            hint = markdown("_Pick every entry, in the right order._")
-            return pn.Column(hint, pn.widgets.MultiChoice.from_param(self.param.picked, name=""))
         return pn.widgets.CheckBoxGroup.from_param(self.param.picked, name="", inline=False)
+
+
+class OrderingQuestion(Question):
+    """Entries put in order: one Select per position, each listing every entry as plain text."""
+
+    def __init__(self, item: OrderingItem, **params: Any) -> None:
+        super().__init__(item, **params)
+        entries = _labels(item.entries)
+        self.positions = [Field(str(n), f"Position {n}", entries) for n in range(1, len(item.entries) + 1)]
+
+    def value(self) -> Any:
+        order = [p.value() for p in self.positions]
+        return order if all(entry is not None for entry in order) else None
+
+    def widget(self) -> pn.viewable.Viewable:
+        hint = markdown("_Put every entry in its position._")
+        return pn.Column(hint, *(p.widget() for p in self.positions))
 
 
 class TextQuestion(Question):
@@ -143,8 +159,10 @@ class FieldsQuestion(Question):
 
 def question_for(item: Item) -> Question:
     """The question object for an item, by type."""
-    if isinstance(item, MultipleChoiceItem | OrderingItem):
+    if isinstance(item, MultipleChoiceItem):
         return ManyQuestion(item)
+    if isinstance(item, OrderingItem):
+        return OrderingQuestion(item)
     if isinstance(item, MatchingItem | ClozeItem):
         return FieldsQuestion(item)
     if isinstance(item, SingleChoiceItem | TrueFalseItem):

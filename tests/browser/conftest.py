@@ -2,20 +2,26 @@
 
 - `dashboards_url`: `panel serve` (argv and environment from `ai4d_cli.services`) on a free loopback port,
   pointed at the test services; its log is attached to failures.
-- `chromium`: Playwright driving `/usr/bin/chromium` (browsers are never downloaded).
+- `chromium`: Playwright driving `/usr/bin/chromium` (browsers are never downloaded). Every context it opens
+  records each request of each page to a host other than the server, and every Content-Security-Policy
+  violation in the console; any test that caused one fails (`_no_foreign_requests_or_csp_violations`).
+- `log_in`: fill and post the login form.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, expect, sync_playwright
 
 from ai4d_cli import embedded
 from ai4d_cli.services import panel_command, panel_env
@@ -58,9 +64,80 @@ def dashboards_url(settings: Settings, services_dir: Path) -> Iterator[str]:
         print(log_path.read_text()[-4000:])
 
 
+class PageWatch:
+    """What the browser did that it must not: requests to other hosts and CSP violations (for every page)."""
+
+    def __init__(self) -> None:
+        self.allowed_hosts: set[str] = set()
+        self.requests: list[str] = []
+        self.foreign: list[str] = []
+        self.csp_violations: list[str] = []
+
+    def on_request(self, request: Request) -> None:
+        self.requests.append(request.url)
+        parsed = urlparse(request.url)
+        if parsed.scheme in ("data", "blob", "about"):
+            return
+        if parsed.netloc not in self.allowed_hosts:
+            self.foreign.append(request.url)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("request", self.on_request)
+        context.on("page", lambda page: page.on("console", self.on_console))
+
+
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
+def page_watch(dashboards_url: str) -> PageWatch:
+    watch = PageWatch()
+    watch.allowed_hosts.add(urlparse(dashboards_url).netloc)
+    return watch
+
+
+@pytest.fixture(scope="session")
+def chromium(page_watch: PageWatch) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def watched_context(**kwargs: Any) -> BrowserContext:
+            context = new_context(**kwargs)
+            page_watch.watch(context)
+            return context
+
+        browser.new_context = watched_context  # type: ignore[method-assign]
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_foreign_requests_or_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a browser test during which any page asked another host for anything or broke the CSP."""
+    if "chromium" not in request.fixturenames:
+        yield
+        return
+    watch: PageWatch = request.getfixturevalue("page_watch")
+    foreign, violations = len(watch.foreign), len(watch.csp_violations)
+    yield
+    assert watch.foreign[foreign:] == [], "requests to other hosts"
+    assert watch.csp_violations[violations:] == [], "Content-Security-Policy violations"
+
+
+LogIn = Callable[[Page, str, str, str, str], None]
+
+
+@pytest.fixture(scope="session")
+def log_in() -> LogIn:
+    """`log_in(page, base, path, email, password)`: open `path`, get sent to the login form, log in."""
+
+    def run(page: Page, base: str, path: str, email: str, password: str) -> None:
+        page.goto(f"{base}{path}")
+        expect(page).to_have_url(re.compile(r"/login"))
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    return run

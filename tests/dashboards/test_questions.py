@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import panel as pn
 import pytest
 
 from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
@@ -9,7 +10,7 @@ from ai4d_core.domain.items import ITEM_TYPES, Item
 from ai4d_core.domain.keys import key_answer
 from ai4d_core.domain.scoring import score_answer
 from ai4d_core.item_bank import load_curated_bank
-from dashboards.questions import FieldsQuestion, ManyQuestion, Question, TextQuestion, question_for
+from dashboards.questions import FieldsQuestion, ManyQuestion, OrderingQuestion, Question, TextQuestion, question_for
 
 pytestmark = pytest.mark.dashboards
 
@@ -25,6 +26,9 @@ def _answer_like_a_learner(question: Question, key: object) -> None:
     """Set the widgets' parameters the way a learner's clicks and typing would."""
     if isinstance(question, ManyQuestion):
         question.picked = list(key)  # type: ignore[call-overload]
+    elif isinstance(question, OrderingQuestion):
+        for position, entry in zip(question.positions, key, strict=True):  # type: ignore[call-overload]
+            position.choice = entry
     elif isinstance(question, FieldsQuestion):
         assert isinstance(key, dict)
         for field in question.fields:
@@ -51,6 +55,16 @@ def test_every_type_renders_and_its_key_entered_in_the_widget_scores_full_marks(
 def test_an_ordering_question_is_unanswered_until_every_entry_is_placed() -> None:
     item = _one_of_each_type()["ordering"]
     question = question_for(item)
-    assert isinstance(question, ManyQuestion)
-    question.picked = list(key_answer(item))[:-1]
+    assert isinstance(question, OrderingQuestion)
+    key = list(key_answer(item))
+    for position, entry in zip(question.positions[:-1], key[:-1], strict=True):
+        position.choice = entry
     assert question.value() is None
+    question.positions[-1].choice = key[-1]
+    assert question.value() == key
+
+
+def test_no_widget_renders_its_labels_as_html() -> None:
+    """MultiChoice (choices.js) renders labels as HTML: no question may use it."""
+    for item in _one_of_each_type().values():
+        assert not question_for(item).widget().select(pn.widgets.MultiChoice)

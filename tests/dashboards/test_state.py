@@ -11,32 +11,43 @@ import pytest
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import ItemStatus, SingleChoiceItem
 from ai4d_core.domain.keys import key_answer
+from ai4d_core.security.tokens import token_hash
 from ai4d_core.services import accounts
-from ai4d_core.services.accounts import SessionUser
 from ai4d_core.services.demo import seed_demo
 from ai4d_core.services.ingest import ingest_pending
+from ai4d_core.services.rate_limit import SUBMISSIONS
 from ai4d_core.services.warehouse import refresh_warehouse
 from dashboards import common
 from dashboards.auth import safe_next
 from dashboards.educator import NO_AGGREGATES, NOT_ALLOWED, EducatorState, EducatorView
-from dashboards.learner import NO_PROFILE, NOTHING_ANSWERED, LearnerState, ProfileView, QuizView
+from dashboards.learner import NO_PROFILE, NOTHING_ANSWERED, TOO_FAST, LearnerState, ProfileView, QuizView
+from dashboards.page_session import PageIdentity
 from dashboards.questions import AnswerChoices
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"
 
 
-def _sign_in(c: Container, email: str, role: str = "learner") -> tuple[SessionUser, str]:
-    accounts.create_user(c, email, email.split("@")[0], role, PASSWORD)
-    token = accounts.login(c, email, PASSWORD, source="127.0.0.1")
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    SUBMISSIONS.reset()  # user ids restart at 1 in every test
+
+
+def _identity(c: Container, token: str) -> PageIdentity:
     user = accounts.session_user(c, token)
     assert user is not None
-    return user, token
+    return PageIdentity(user, token_hash(token))
+
+
+def _sign_in(c: Container, email: str, role: str = "learner") -> tuple[PageIdentity, str]:
+    accounts.create_user(c, email, email.split("@")[0], role, PASSWORD)
+    token = accounts.login(c, email, PASSWORD, source="127.0.0.1")
+    return _identity(c, token), token
 
 
 def _learner(c: Container) -> tuple[LearnerState, str]:
-    user, token = _sign_in(c, "ada@example.org")
-    return LearnerState(container=c, user=user, token=token), token
+    identity, token = _sign_in(c, "ada@example.org")
+    return LearnerState(container=c, identity=identity), token
 
 
 def _key(c: Container, item_id: str) -> object:
@@ -112,7 +123,30 @@ def test_after_logout_the_state_refuses_to_submit(bank: Container) -> None:
     state.questions[0].answer = _key(bank, state.questions[0].item_id)
     accounts.logout(bank, token)
     state.param.trigger("submit")
-    assert state.message == common.SESSION_ENDED and not state.submitted
+    assert state.message == common.SESSION_ENDED and not state.submitted and state.ended
+
+
+def test_after_logout_new_quiz_and_refresh_refuse_too(bank: Container) -> None:
+    state, token = _learner(bank)
+    before = [q.item_id for q in state.questions]
+    accounts.logout(bank, token)
+    state.param.trigger("new_quiz")
+    assert state.ended and state.message == common.SESSION_ENDED
+    assert [q.item_id for q in state.questions] == before
+    bank.profiles.put(_profile(state.user.id))
+    state.param.trigger("refresh_profile")
+    assert state.profile is None
+
+
+def test_submissions_are_rate_limited_per_learner(bank: Container) -> None:
+    state, _ = _learner(bank)
+    other, _ = _sign_in(bank, "grace@example.org")
+    for _ in range(int(SUBMISSIONS.capacity)):
+        assert SUBMISSIONS.allow(state.user.id)
+    state.questions[0].answer = _key(bank, state.questions[0].item_id)
+    state.param.trigger("submit")
+    assert state.message == TOO_FAST.format(seconds=10) and not state.submitted
+    assert SUBMISSIONS.allow(other.user.id)  # another learner is not limited by this one
 
 
 def _profile(learner_id: int) -> dict[str, Any]:
@@ -150,20 +184,20 @@ def test_the_profile_tab_waits_for_the_first_analysis_then_shows_it_escaped(bank
 def test_a_learner_sees_only_their_own_profile(bank: Container) -> None:
     state, _ = _learner(bank)
     other, _ = _sign_in(bank, "grace@example.org")
-    bank.profiles.put(_profile(other.id))
+    bank.profiles.put(_profile(other.user.id))
     state.param.trigger("refresh_profile")
     assert state.profile is None
 
 
 def test_an_educator_sees_no_aggregates_before_the_warehouse_exists(bank: Container) -> None:
-    user, token = _sign_in(bank, "teacher@example.org", "educator")
-    state = EducatorState(container=bank, user=user, token=token)
+    identity, _ = _sign_in(bank, "teacher@example.org", "educator")
+    state = EducatorState(container=bank, identity=identity)
     assert state.rows == [] and state.message == NO_AGGREGATES
 
 
 def test_a_learner_is_refused_the_educator_state(bank: Container) -> None:
-    user, token = _sign_in(bank, "ada@example.org")
-    state = EducatorState(container=bank, user=user, token=token)
+    identity, _ = _sign_in(bank, "ada@example.org")
+    state = EducatorState(container=bank, identity=identity)
     assert state.rows == [] and state.message == NOT_ALLOWED
 
 
@@ -171,15 +205,13 @@ def test_an_educator_sees_their_cohort_per_topic_with_a_chart(clean: Container) 
     seed_demo(clean, learners=12)
     ingest_pending(clean)
     refresh_warehouse(clean)
-    user, token = _sign_in(clean, "other.teacher@example.org", "educator")
-    assert EducatorState(container=clean, user=user, token=token).rows == []  # not their cohort
+    identity, _ = _sign_in(clean, "other.teacher@example.org", "educator")
+    assert EducatorState(container=clean, identity=identity).rows == []  # not their cohort
 
     educator = clean.users.by_email("educator@demo.ai4d.example")
     assert educator is not None
     token = accounts.login(clean, educator.email, "demo educator passphrase", source="127.0.0.1")
-    demo_user = accounts.session_user(clean, token)
-    assert demo_user is not None
-    state = EducatorState(container=clean, user=demo_user, token=token)
+    state = EducatorState(container=clean, identity=_identity(clean, token))
 
     assert state.rows and state.message == ""
     assert {row["cohort"] for row in state.rows} == {"Demo cohort"}
@@ -189,14 +221,16 @@ def test_an_educator_sees_their_cohort_per_topic_with_a_chart(clean: Container) 
 
     accounts.logout(clean, token)
     state.param.trigger("refresh")
-    assert state.rows == [] and state.message == common.SESSION_ENDED
+    assert state.rows == [] and state.message == common.SESSION_ENDED and state.ended
 
 
 @pytest.mark.parametrize(
     ("role", "path", "allowed"),
     [("learner", "/learner", True), ("learner", "/educator", False), ("learner", "/educator/ws", False),
+     ("learner", "/educator/autoload.js", False), ("learner", "/educator/", False), ("learner", "/admin", False),
      ("educator", "/educator", True), ("educator", "/learner", True), ("admin", "/educator", True),
-     (None, "/learner", False)],
+     ("educator", "/admin/ws", False), ("analyst", "/educator", False), ("analyst", "/admin", False),
+     ("admin", "/admin", True), ("admin", "/admin/autoload.js", True), (None, "/learner", False)],
 )  # fmt: skip
 def test_who_may_open_which_app(role: str | None, path: str, allowed: bool) -> None:
     assert common.may_open(role, path) is allowed
