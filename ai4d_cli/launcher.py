@@ -17,6 +17,7 @@ import time
 from rich.console import Console
 
 from ai4d_cli import embedded
+from ai4d_cli.credentials import POSTGRES_APP, POSTGRES_PREFECT, POSTGRES_SUPERUSER, CredentialStore
 from ai4d_cli.prefect_ops import deploy_all, ensure_work_pool, prefect_healthy
 from ai4d_cli.services import (
     WORK_POOL,
@@ -33,7 +34,7 @@ from ai4d_cli.services import (
 from ai4d_cli.status import LauncherStatus, ServiceEntry, launcher_alive, port_answers, port_in_use
 from ai4d_cli.summary import host_port, print_summary, redact
 from ai4d_cli.supervisor import Child, ChildDiedError, ShutdownRequested, Supervisor
-from ai4d_core.settings import Settings
+from ai4d_core.settings import ProductionRefusedError, Settings, refuse_in_production
 
 log = logging.getLogger("ai4d")
 
@@ -54,6 +55,16 @@ def planned_ports(settings: Settings) -> dict[str, int]:
     if settings.prefect_api_url is None:
         ports["AI4D_PREFECT_PORT"] = settings.prefect_port
     return ports
+
+
+def refuse_unsafe_production(settings: Settings, demo: bool) -> None:
+    """In production every service is given by URL (nothing embedded) and no demo data is seeded."""
+    unset = [f"AI4D_{name.upper()}" for name in ("database_url", "mongo_url", "prefect_api_url", "smtp_url")
+             if getattr(settings, name) is None]  # fmt: skip
+    if unset:
+        refuse_in_production(settings, f"start embedded services: set {', '.join(unset)}")
+    if demo:
+        refuse_in_production(settings, "seed demo data (`ai4d up --demo`)")
 
 
 def preflight(settings: Settings) -> None:
@@ -90,21 +101,24 @@ def _external(name: str, url: str) -> ServiceEntry:
 
 
 def _start_stores(sup: Supervisor, settings: Settings, layout: VarLayout, status: LauncherStatus) -> None:
+    """Embedded stores take credentials made at first start under `var/secrets` (see `ai4d_cli.credentials`)."""
+    store = CredentialStore.of(layout.root)
     if settings.database_url is None:
         port = settings.postgres_port
-        proc = embedded.start_postgres(layout.postgres, port, layout.log("postgres"))
+        proc = embedded.start_postgres(layout.postgres, port, layout.log("postgres"), store)
         pg = sup.adopt(Child("postgresql", proc, port, log_path=layout.log("postgres"), stop_signal=signal.SIGINT,
                              signal_group=False, stop_timeout=30))  # fmt: skip
+        superuser = store.get(POSTGRES_SUPERUSER)
+        embedded.ensure_database(port, "ai4d", store.get(POSTGRES_APP), superuser)
+        embedded.ensure_database(port, "prefect", store.get(POSTGRES_PREFECT), superuser)
         status.services.append(_entry(pg, redact(settings.sqlalchemy_url)))
-        embedded.ensure_database(port, "ai4d")
-        embedded.ensure_database(port, "prefect")
     else:
         status.services.append(_external("postgresql", settings.sqlalchemy_url))
     sup.check()
     if settings.mongo_url is None:
-        proc = embedded.start_mongo(layout.mongo, settings.mongo_port, layout.log("mongo"))
+        proc = embedded.start_mongo(layout.mongo, settings.mongo_port, layout.log("mongo"), store, settings.mongo_db)
         mongo = sup.adopt(Child("mongodb", proc, settings.mongo_port, log_path=layout.log("mongo")))
-        status.services.append(_entry(mongo, settings.effective_mongo_url))
+        status.services.append(_entry(mongo, redact(settings.effective_mongo_url)))
     else:
         status.services.append(_external("mongodb", settings.effective_mongo_url))
     sup.check()
@@ -186,8 +200,9 @@ def up(settings: Settings, demo: bool, console: Console | None = None) -> int:
     settings = settings.model_copy(update={"var_dir": settings.var_dir.resolve()})
     layout = VarLayout.of(settings)
     try:
+        refuse_unsafe_production(settings, demo)
         preflight(settings)
-    except LaunchRefusedError as refused:
+    except (LaunchRefusedError, ProductionRefusedError) as refused:
         log.error("refusing to start: %s", refused)
         return 1
     started = time.monotonic()
@@ -229,4 +244,4 @@ def up(settings: Settings, demo: bool, console: Console | None = None) -> int:
     return code
 
 
-__all__ = ["LaunchRefusedError", "planned_ports", "preflight", "up"]
+__all__ = ["LaunchRefusedError", "planned_ports", "preflight", "refuse_unsafe_production", "up"]

@@ -85,11 +85,18 @@ def migrate() -> None:
 
 @app.command()
 def demo() -> None:
-    """Seed the demo cohort, items and accounts (idempotent; the services must be running)."""
+    """Seed the demo cohort, items and accounts (idempotent; the services must be running; never in production)."""
     from ai4d_core.bootstrap import bootstrap
     from ai4d_core.services.demo import seed_demo
+    from ai4d_core.settings import ProductionRefusedError, refuse_in_production
 
-    container = bootstrap(load_settings())
+    settings = load_settings()
+    try:
+        refuse_in_production(settings, "seed demo data (`ai4d demo`)")
+    except ProductionRefusedError as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    container = bootstrap(settings)
     try:
         typer.echo(str(seed_demo(container)))
     finally:

@@ -1,6 +1,7 @@
 """Prefect chores of the CLI: health, work pool and deployments (by the `prefect` CLI), flow runs.
 
-Only `trigger_deployments` and `run_flows` import prefect, and they set PREFECT_API_URL first.
+Only `trigger_deployments` and `run_flows` import prefect, and they set PREFECT_API_URL (and the embedded API's
+auth string) first. The health endpoint is the one path the Prefect API answers without the auth string.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ai4d_cli.services import FLOW_NAMES, PROJECT_DIR, WORK_POOL, VarLayout, child_env, venv_script
+from ai4d_cli.services import FLOW_NAMES, PROJECT_DIR, WORK_POOL, VarLayout, child_env, prefect_client_env, venv_script
 from ai4d_cli.supervisor import Supervisor
 from ai4d_core.settings import Settings
 
@@ -59,6 +60,7 @@ def deploy_all(sup: Supervisor, settings: Settings) -> None:
 
 def point_prefect_at(settings: Settings) -> None:
     os.environ["PREFECT_API_URL"] = settings.effective_prefect_api_url
+    os.environ.update(prefect_client_env(settings))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 

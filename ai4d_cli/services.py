@@ -1,4 +1,8 @@
-"""What each service of `ai4d up` runs: folder layout, argv and environment builders (pure functions)."""
+"""What each service of `ai4d up` runs: folder layout, argv and environment builders.
+
+The builders read the embedded services' credentials (`ai4d_cli.credentials`); only `prefect_server_env`
+makes one (the Prefect auth string, at first start).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ai4d_cli.credentials import POSTGRES_PREFECT, PREFECT_API, CredentialStore
+from ai4d_cli.embedded import postgres_url
 from ai4d_core.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -76,6 +82,20 @@ def child_env(settings: Settings) -> dict[str, str]:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_CLI_PROMPT="false",
     )
+    env.update(prefect_client_env(settings))
+    return env
+
+
+def prefect_client_env(settings: Settings) -> dict[str, str]:
+    """What a Prefect client needs: CSRF support, and the embedded API's auth string once it exists.
+
+    A Prefect API given by URL keeps whatever PREFECT_API_AUTH_STRING / PREFECT_API_KEY the environment has.
+    """
+    env = {"PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "true"}
+    if settings.prefect_api_url is None:
+        auth = CredentialStore.of(VarLayout.of(settings).root).load(PREFECT_API[0])
+        if auth is not None:
+            env["PREFECT_API_AUTH_STRING"] = auth.basic
     return env
 
 
@@ -93,12 +113,24 @@ def prefect_server_command(settings: Settings) -> list[str]:
 
 
 def prefect_server_env(settings: Settings, embedded_postgres: bool) -> dict[str, str]:
-    """The server keeps its own database in the embedded PostgreSQL (else SQLite under PREFECT_HOME)."""
+    """The server asks every request for the auth string (made here at first start) and a CSRF token.
+
+    It keeps its own database in the embedded PostgreSQL, as its own role `prefect` (else SQLite under
+    PREFECT_HOME).
+    """
+    store = CredentialStore.of(VarLayout.of(settings).root)
+    auth = store.get(PREFECT_API)
     env = child_env(settings)
     env.pop("PREFECT_API_URL")  # the server is the API; a client URL here would point at itself
+    env.update(
+        PREFECT_SERVER_API_AUTH_STRING=auth.basic,
+        PREFECT_API_AUTH_STRING=auth.basic,
+        PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED="true",
+    )
     if embedded_postgres:
-        env["PREFECT_API_DATABASE_CONNECTION_URL"] = (
-            f"postgresql+asyncpg://postgres@127.0.0.1:{settings.postgres_port}/prefect"
+        role = store.get(POSTGRES_PREFECT)
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = postgres_url(
+            settings.postgres_port, role, "prefect", "postgresql+asyncpg"
         )
     return env
 
@@ -143,6 +175,7 @@ __all__ = [
     "child_env",
     "panel_command",
     "panel_env",
+    "prefect_client_env",
     "prefect_server_command",
     "prefect_server_env",
     "smtp_command",

@@ -1,4 +1,7 @@
-"""What `ai4d up` prints once everything runs: where each service is, log files and the demo accounts."""
+"""What `ai4d up` prints once everything runs: where each service is, log files and the demo accounts.
+
+Never a password: URLs go through `redact`; the embedded credentials are named by where they are kept.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ai4d_cli.status import LauncherStatus
+from ai4d_core.settings import SECRETS_DIRNAME
+
+EMBEDDED_WITH_CREDENTIALS = frozenset({"postgresql", "mongodb", "prefect-server"})
 
 
 def redact(url: str) -> str:
@@ -60,6 +66,9 @@ def print_summary(status: LauncherStatus, console: Console, demo: bool, seconds:
         if entry.name == "smtp" and entry.pid:
             table.add_row("mail received", f"{status.var_dir}/mail (Maildir)", "", "")
     table.add_row("data", status.var_dir, "", "")
+    if any(e.pid and e.name in EMBEDDED_WITH_CREDENTIALS for e in status.services):
+        where = f"{status.var_dir}/{SECRETS_DIRNAME} (0600; Prefect UI login: user:password of prefect-api.json)"
+        table.add_row("credentials", where, "", "")
     console.print(table)
     if demo and (accounts := demo_accounts()):
         people = Table(title="Demo accounts", title_justify="left")

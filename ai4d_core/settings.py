@@ -6,15 +6,67 @@ result down. A service URL left unset means "use the embedded default" that ``ai
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
+from urllib.parse import quote, urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-secret", "development-only-secret"})
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "changeit", "secret", "dev-secret", "development-only-secret", "password", "xxx"}
+)
 DEV_COOKIE_SECRET = "development-only-secret"  # noqa: S105 - refused outside development by the guard below
+SECRETS_DIRNAME = "secrets"  # <var>/secrets: the embedded services' credentials (see ai4d_cli/credentials.py)
+
+
+class ProductionRefusedError(RuntimeError):
+    """Something that AI4D_ENV=production does not allow."""
+
+
+def refuse_in_production(settings: Settings, what: str) -> None:
+    """Raise `ProductionRefusedError` saying AI4D refuses to `what` when the environment is production."""
+    if settings.env is Environment.PRODUCTION:
+        raise ProductionRefusedError(f"AI4D_ENV=production: refusing to {what}")
+
+
+def _is_placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDER_SECRETS
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    """What makes `settings` unfit for production: placeholder secrets, a salt equal to the secret, http."""
+    problems = []
+    for name in ("cookie_secret", "pseudonym_salt"):
+        value: SecretStr = getattr(settings, name)
+        if _is_placeholder(value.get_secret_value()) or len(value) < 32:
+            problems.append(f"AI4D_{name.upper()} must be set to a random value of 32+ characters")
+    if settings.cookie_secret.get_secret_value() == settings.pseudonym_salt.get_secret_value():
+        problems.append("AI4D_PSEUDONYM_SALT must differ from AI4D_COOKIE_SECRET")
+    if urlsplit(settings.public_url).scheme != "https":
+        problems.append(f"AI4D_PUBLIC_URL must be an https:// URL (got {settings.public_url!r})")
+    if settings.llm_api_key is not None and _is_placeholder(settings.llm_api_key.get_secret_value()):
+        problems.append("AI4D_LLM_API_KEY is a placeholder")
+    for name in ("database_url", "mongo_url", "smtp_url", "prefect_api_url", "llm_base_url"):
+        url: str | None = getattr(settings, name)
+        try:
+            password = urlsplit(url).password if url else None
+        except ValueError:
+            password = None
+        if password is not None and _is_placeholder(password):
+            problems.append(f"AI4D_{name.upper()} has a placeholder password")
+    return problems
+
+
+def _embedded_login(var_dir: Path, name: str) -> str:
+    """`user:password@` of the embedded credential `name` under `var_dir`, or "" before its first start."""
+    try:
+        raw = json.loads((var_dir / SECRETS_DIRNAME / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        return ""
+    return f"{quote(str(raw['user']), safe='')}:{quote(str(raw['password']), safe='')}@"
 
 
 class Environment(StrEnum):
@@ -70,23 +122,28 @@ class Settings(BaseSettings):
     llm_items_per_call: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Self:
-        if self.env is Environment.PRODUCTION:
-            for name in ("cookie_secret", "pseudonym_salt"):
-                value: SecretStr = getattr(self, name)
-                if value.get_secret_value().lower() in PLACEHOLDER_SECRETS or len(value) < 32:
-                    raise ValueError(f"AI4D_{name.upper()} must be set to a random value of 32+ characters")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.env is Environment.PRODUCTION and (problems := _production_problems(self)):
+            raise ValueError("AI4D_ENV=production: " + "; ".join(problems))
         return self
 
     @property
     def sqlalchemy_url(self) -> str:
-        """The PostgreSQL URL, with the psycopg 3 driver named."""
-        url = self.database_url or f"postgresql://postgres@127.0.0.1:{self.postgres_port}/ai4d"
+        """The PostgreSQL URL, with the psycopg 3 driver named (embedded: the `ai4d` role made at first start)."""
+        login = _embedded_login(self.var_dir, "postgres-ai4d") or "ai4d@"
+        url = self.database_url or f"postgresql://{login}127.0.0.1:{self.postgres_port}/ai4d"
         return url.replace("postgresql://", "postgresql+psycopg://", 1) if "+" not in url.split(":")[0] else url
 
     @property
     def effective_mongo_url(self) -> str:
-        return self.mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+        """The MongoDB URL (embedded: the SCRAM-SHA-256 user made at first start)."""
+        if self.mongo_url:
+            return self.mongo_url
+        url = f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+        if login := _embedded_login(self.var_dir, "mongo-ai4d"):
+            url = f"mongodb://{login}127.0.0.1:{self.mongo_port}/?directConnection=true&authSource=admin"
+            url += "&authMechanism=SCRAM-SHA-256"
+        return url
 
     @property
     def effective_prefect_api_url(self) -> str:

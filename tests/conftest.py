@@ -1,6 +1,7 @@
 """Shared fixtures: the real embedded services, started once per test session.
 
-- `pg_port` / `mongo_port`: embedded PostgreSQL (migrated) and the MongoDB-wire server on free ports;
+- `pg` (`pg_port`): embedded PostgreSQL, migrated, reached as the app's non-superuser role `ai4d` (scram);
+- `mongo_url` (`mongo_port`): the MongoDB-wire server on a free port, with --auth, as the app's SCRAM user;
 - `settings`: a `Settings` pointing at them, with its own var dir (DuckDB warehouse, logs);
 - `container`: the composition root on those settings; `clean` empties every store before a test;
 - `bank`: the demo item bank loaded into PostgreSQL.
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from ai4d_cli import embedded
+from ai4d_cli.credentials import MONGO_APP, CredentialStore
 from ai4d_core.adapters.sql.tables import Base
 from ai4d_core.bootstrap import Container
 from ai4d_core.settings import Environment, Settings
@@ -29,31 +31,47 @@ def services_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("services")
 
 
+MONGO_TEST_DB = "ai4d_test"
+
+
 @pytest.fixture(scope="session")
-def pg_port(services_dir: Path) -> Iterator[int]:
+def pg(services_dir: Path) -> Iterator[embedded.MigratedPostgres]:
+    """The session's PostgreSQL; `pg.url` is the app role's, `pg.create_database` makes another one."""
     with embedded.migrated_postgres(services_dir) as postgres:
-        yield postgres.port
+        yield postgres
 
 
 @pytest.fixture(scope="session")
-def mongo_port(services_dir: Path) -> Iterator[int]:
+def pg_port(pg: embedded.MigratedPostgres) -> int:
+    return pg.port
+
+
+@pytest.fixture(scope="session")
+def mongo_url(services_dir: Path) -> Iterator[str]:
+    """The app user's URL on a MongoDB-wire server started with --auth (readWrite on the test database only)."""
+    store = CredentialStore.of(services_dir)
     port = embedded.free_port()
-    proc = embedded.start_mongo(services_dir / "mongo", port, services_dir / "log" / "mongo.log")
+    proc = embedded.start_mongo(services_dir / "mongo", port, services_dir / "log" / "mongo.log", store, MONGO_TEST_DB)
     try:
-        yield port
+        yield embedded.mongo_url(port, store.get(MONGO_APP))
     finally:
         embedded.stop(proc)
 
 
 @pytest.fixture(scope="session")
-def settings(pg_port: int, mongo_port: int, services_dir: Path) -> Settings:
+def mongo_port(mongo_url: str) -> int:
+    return int(mongo_url.split("@127.0.0.1:", 1)[1].split("/", 1)[0])
+
+
+@pytest.fixture(scope="session")
+def settings(pg: embedded.MigratedPostgres, mongo_url: str, services_dir: Path) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         env=Environment.TEST,
         var_dir=services_dir / "var",
-        database_url=f"postgresql://postgres@127.0.0.1:{pg_port}/ai4d",
-        mongo_url=f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
-        mongo_db="ai4d_test",
+        database_url=pg.url,
+        mongo_url=mongo_url,
+        mongo_db=MONGO_TEST_DB,
     )
 
 

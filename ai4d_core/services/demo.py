@@ -19,6 +19,7 @@ from ai4d_core.item_bank import load_curated_bank, load_demo_items
 from ai4d_core.security.passwords import hash_password
 from ai4d_core.services.quiz import build_payload
 from ai4d_core.services.submissions import Bank, receive
+from ai4d_core.settings import refuse_in_production
 
 COHORT = "Demo cohort"
 DOMAIN = "demo.ai4d.example"
@@ -53,8 +54,9 @@ def learner_email(n: int) -> str:
 def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
     """Load the curated bank, create the demo accounts and queue their histories (on the 36 demo items).
 
-    Learner 001 starts with no history.
+    Learner 001 starts with no history. Refused with AI4D_ENV=production (published passwords).
     """
+    refuse_in_production(c.settings, "seed demo data (accounts with published passwords)")
     c.items.upsert(load_curated_bank())
     items = load_demo_items()
     created = c.users.by_email(f"educator@{DOMAIN}") is None

@@ -7,16 +7,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from ai4d_cli import embedded
+from ai4d_cli.embedded import MigratedPostgres
 from ai4d_core.adapters.sql import migrate
 from ai4d_core.adapters.sql.tables import Base
 
 pytestmark = pytest.mark.integration
 
 
-def test_migrations_match_the_models_and_round_trip(pg_port: int) -> None:
-    embedded.ensure_database(pg_port, "ai4d_migrations")
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/ai4d_migrations"
+def test_migrations_match_the_models_and_round_trip(pg: MigratedPostgres) -> None:
+    url = pg.create_database("ai4d_migrations")  # owned by the app's non-superuser role
     migrate.upgrade(url)
     engine = create_engine(url)
     try:

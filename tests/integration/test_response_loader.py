@@ -9,15 +9,16 @@ from datetime import UTC, datetime, timedelta, timezone
 import psycopg
 import pytest
 
+from ai4d_cli.embedded import MigratedPostgres
 from ai4d_core.adapters.sql.response_loader import ResponseRow, load_responses
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def pg_url(pg_port: int) -> str:
-    """The session's migrated database (SQLAlchemy URL)."""
-    return f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/ai4d"
+def pg_url(pg: MigratedPostgres) -> str:
+    """The session's migrated database (SQLAlchemy URL, the app's role)."""
+    return pg.url
 
 
 @pytest.fixture

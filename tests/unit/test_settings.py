@@ -16,10 +16,16 @@ def test_production_refuses_placeholder_secrets() -> None:
 
 
 def test_production_accepts_real_secrets() -> None:
-    secret = "x" * 8 + "9f1c2e7a5b3d4c6e8f0a1b2c3d4e5f6a"
-    settings = Settings(_env_file=None, env="production", cookie_secret=secret, pseudonym_salt=secret)  # type: ignore[call-arg, arg-type]
+    secret, salt = "x" * 8 + "9f1c2e7a5b3d4c6e8f0a1b2c3d4e5f6a", "y" * 8 + "0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="production",  # type: ignore[arg-type]
+        cookie_secret=secret,  # type: ignore[arg-type]
+        pseudonym_salt=salt,  # type: ignore[arg-type]
+        public_url="https://learn.example.org",
+    )
     assert settings.cookie_secret.get_secret_value() == secret
-    assert secret not in repr(settings)
+    assert secret not in repr(settings) and salt not in repr(settings)
 
 
 def test_environment_variables_use_the_ai4d_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
