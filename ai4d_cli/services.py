@@ -18,7 +18,7 @@ from ai4d_core.settings import Settings
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DASHBOARDS_DIR = PROJECT_DIR / "dashboards"
 WORK_POOL = "ai4d-local"
-FLOW_NAMES = ("ingest-submissions", "analyze-profiles", "refresh-warehouse", "send-mail")
+FLOW_NAMES = ("ingest-submissions", "analyze-profiles", "refresh-warehouse", "send-mail", "prune-security-tables")
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 from urllib.parse import quote, urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "changeit", "secret", "dev-secret", "development-only-secret", "password", "xxx"}
@@ -104,8 +104,12 @@ class Settings(BaseSettings):
     pseudonym_salt: SecretStr = SecretStr(DEV_COOKIE_SECRET)
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
-    login_max_failures: int = Field(default=5, ge=1)
+    # Login throttling (ai4d_core/security/throttle.py): password checks per window, per account (and as
+    # much again per account and device cookie) and per source; trusted proxies: CIDRs, comma-separated.
+    login_max_checks: int = Field(default=10, ge=1)
+    login_max_checks_per_source: int = Field(default=100, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     k_anonymity: int = Field(default=10, ge=1)
 
     # Ingestion.
@@ -120,6 +124,17 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=4, ge=0, le=10)
     llm_items_per_call: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        """`AI4D_TRUSTED_PROXIES=10.0.0.0/8, 2001:db8::/32`: a comma-separated list of CIDRs, each checked."""
+        import ipaddress
+
+        items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        for item in items if isinstance(items, list) else []:
+            ipaddress.ip_network(str(item), strict=False)
+        return items
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

@@ -18,6 +18,7 @@ from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import ItemStatus
 from ai4d_core.item_bank import load_demo_items
 from ai4d_core.ports import ItemStore, ProfileStore, UserStore, Warehouse
+from ai4d_core.security.throttle import Limits
 
 pytestmark = pytest.mark.contract
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$placeholder"
@@ -98,13 +99,56 @@ def test_expired_sessions_and_disabled_users_are_refused(users: UserStore) -> No
     assert users.revoke_all_sessions(uid) == 2
 
 
-def test_login_failures_are_counted_per_account_and_per_source(users: UserStore) -> None:
+def test_checks_are_reserved_within_each_budget_and_throttled_ones_do_not_count(users: UserStore) -> None:
     since = datetime.now(UTC) - timedelta(minutes=1)
-    users.record_login("a@example.org", "10.0.0.1", False)
-    users.record_login("a@example.org", "10.0.0.2", False)
-    users.record_login("b@example.org", "10.0.0.1", False)
-    users.record_login("a@example.org", "10.0.0.1", True)
-    assert users.recent_failures("A@example.org", "10.0.0.1", since) == (2, 2)
+    limits = Limits(per_account=2, per_device=1, per_source=3)
+    first = users.reserve_check("A@example.org", "10.0.0.1", None, since, since, limits)
+    second = users.reserve_check("a@example.org", "10.0.0.2", None, since, since, limits)
+    assert first is not None and second is not None
+    assert users.reserve_check("a@example.org", "10.0.0.3", None, since, since, limits) is None  # account budget
+    assert users.reserve_check("a@example.org", "10.0.0.3", "dev-1", since, since, limits) is not None  # device
+    assert users.reserve_check("a@example.org", "10.0.0.3", "dev-1", since, since, limits) is None
+    assert users.reserve_check("b@example.org", "10.0.0.1", None, since, since, limits) is not None
+    # 10.0.0.3 made one check (the device one); its two throttled attempts do not count
+    assert users.reserve_check("c@example.org", "10.0.0.3", None, since, since, limits) is not None
+    assert users.reserve_check("d@example.org", "10.0.0.3", None, since, since, limits) is not None
+    assert users.reserve_check("e@example.org", "10.0.0.3", None, since, since, limits) is None  # source budget
+    users.finish_check(first, True)
+    later = datetime.now(UTC) + timedelta(seconds=1)  # a reset moves the account's start: a fresh budget
+    assert users.reserve_check("a@example.org", "10.0.0.4", None, later, since, limits) is not None
+
+
+def test_tokens_are_single_use_and_purpose_bound(users: UserStore) -> None:
+    uid = users.add("t@example.org", "T", "learner", HASH, verified=False)
+    now = datetime.now(UTC)
+    users.add_token(uid, b"\x05" * 32, "verify", now + timedelta(hours=1))
+    users.add_token(uid, b"\x06" * 32, "verify", now + timedelta(hours=1))
+    users.add_token(uid, b"\x07" * 32, "reset", now - timedelta(seconds=1))
+    assert users.tokens_since(uid, "verify", now - timedelta(minutes=1))[0] == 2
+    assert users.token_user(b"\x05" * 32, "reset", now) is None
+    assert users.token_user(b"\x05" * 32, "verify", now) == uid
+    assert users.use_token(b"\x05" * 32, "verify", now) == uid
+    assert users.use_token(b"\x05" * 32, "verify", now) is None
+    assert users.use_token(b"\x06" * 32, "verify", now) is None  # using one uses its siblings
+    assert users.reset_with_token(b"\x07" * 32, HASH, now) is None  # expired
+    users.mark_verified(uid)
+    user = users.get(uid)
+    assert user is not None and user.email_verified
+
+
+def test_password_change_keeps_one_session_and_roles_change(users: UserStore) -> None:
+    uid = users.add("p@example.org", "P", "learner", HASH)
+    now = datetime.now(UTC)
+    for n in (8, 9, 10):
+        users.create_session(uid, bytes([n]) * 32, now + timedelta(hours=1))
+    assert users.set_password(uid, HASH + "x", keep_session=b"\x08" * 32) == 2
+    assert users.session_user(b"\x08" * 32, now, now - timedelta(minutes=30)) is not None
+    assert users.session_user(b"\x09" * 32, now, now - timedelta(minutes=30)) is None
+    user = users.get(uid)
+    assert user is not None and user.password_hash == HASH + "x" and user.password_changed_at is not None
+    assert users.set_role(uid, "analyst") == "learner" and users.set_role(999_999, "analyst") is None
+    assert users.register("P@example.org", "P2", HASH, {}) is None  # taken: no error, nothing changes
+    assert users.revoke_session(b"\x08" * 32) == uid and users.revoke_session(b"\x08" * 32) is None
 
 
 def test_cohorts_and_memberships(users: UserStore) -> None:
