@@ -22,6 +22,7 @@ from param.parameters import NoNone
 from ai4d_core.bootstrap import Container
 from ai4d_core.policy import Forbidden
 from ai4d_core.services import cohorts as cohort_service
+from ai4d_core.services import reports
 from ai4d_core.services.accounts import SessionUser
 from dashboards.common import SESSION_ENDED, markdown, session_alive
 from dashboards.page_session import PageIdentity
@@ -143,6 +144,7 @@ class LearnerCohortsView(Viewer):
 
 MEMBER_TITLES = {"display_name": "Name", "email": "E-mail", "role": "Role"}
 COHORT_TITLES = {"name": "Cohort", "learners": "Learners", "educators": "Educators"}
+TOPIC_TITLES = {"topic": "Topic", "mastery": "Mastery", "mean_score": "Mean score", "n_responses": "Responses"}
 INVITE_TITLES = {"created_at": "Created", "expires_at": "Expires", "revoked_at": "Revoked", "uses": "Uses"}
 
 
@@ -153,6 +155,8 @@ class CohortManagerState(PageState):
     selected = param.Integer(default=None, allow_None=True, doc="the chosen cohort's id")
     members = param.List(default=[], doc="MemberRecord rows of the chosen cohort")
     invites = param.List(default=[], doc="InviteRecord rows of the chosen cohort")
+    learner = param.Integer(default=None, allow_None=True, doc="the chosen member's id (learners only)")
+    detail = param.Dict(default=None, allow_None=True, doc="the chosen learner's name and latest profile")
     new_name = param.String(default="", label="New cohort name")
     rename_to = param.String(default="", label="Rename to")
     email = param.String(default="", label="E-mail of a user")
@@ -184,12 +188,27 @@ class CohortManagerState(PageState):
     @param.depends("selected", watch=True)
     def _load_selected(self) -> None:
         if self.selected is None:
-            self.param.update(members=[], invites=[], invite_text="")
+            self.param.update(members=[], invites=[], invite_text="", learner=None)
             return
         c, user, cohort_id = self.container, self.user, self.selected
         self.param.update(
             members=cohort_service.members(c, user, cohort_id), invites=cohort_service.invites(c, user, cohort_id)
         )
+
+    @param.depends("learner", watch=True)
+    def _load_detail(self) -> None:
+        """The chosen learner's latest profile (the policy allows it for learners of the viewer's cohorts)."""
+        if self.learner is None:
+            self.detail = None
+            return
+        learner_id = self.learner
+
+        def act() -> str:
+            self.detail = reports.learner_detail(self.container, self.user, learner_id)
+            return ""
+
+        if not self.attempt(act):
+            self.detail = None
 
     def _user_id(self, cohort_id: int) -> int:
         return cohort_service.user_for_cohort(self.container, self.user, cohort_id, self.email)
@@ -290,11 +309,31 @@ class CohortManagerView(Viewer):
             [{k: str(getattr(i, k) or "") for k in INVITE_TITLES} for i in self.state.invites],
             columns=list(INVITE_TITLES),
         )
+        table = plain_table(members, MEMBER_TITLES, selectable=1)
+        ids = [m.user_id if m.role == "learner" else None for m in self.state.members]
+
+        def choose(event: Any) -> None:
+            self.state.learner = ids[event.new[0]] if event.new else None
+
+        table.param.watch(choose, "selection")
         return pn.Column(
-            pn.pane.Markdown("#### Members"), plain_table(members, MEMBER_TITLES),
+            pn.pane.Markdown("#### Members"), table, self._learner,
             pn.pane.Markdown("#### Invites"), plain_table(invites, INVITE_TITLES), markdown(self.state.invite_text),
             sizing_mode="stretch_width",
         )  # fmt: skip
+
+    @param.depends("state.detail")
+    def _learner(self) -> pn.viewable.Viewable:
+        detail = self.state.detail
+        if not detail:
+            return markdown("Choose a learner to see their latest profile.")
+        profile = detail["profile"]
+        if not profile:
+            return markdown(f"**{detail['display_name']}** has no profile yet.")
+        level = profile["overall_level"]
+        title = f"**{detail['display_name']}**: overall level {int(level['level'])} ({level['label']})"
+        topics = pd.DataFrame(profile["topics"], columns=list(TOPIC_TITLES)).round(2).astype(str)
+        return pn.Column(markdown(title), plain_table(topics, TOPIC_TITLES), sizing_mode="stretch_width")
 
     @param.depends("state.message")
     def _message(self) -> pn.pane.Markdown:

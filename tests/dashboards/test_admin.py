@@ -121,6 +121,8 @@ def test_an_educator_creates_a_cohort_and_invites_and_a_learner_joins_and_leaves
     assert [m.name for m in mine.memberships] == [f"Data {XSS}"] and mine.join_code == ""
     manager.load()
     assert [m.display_name for m in manager.members] == ["eve", XSS]
+    manager.learner = learner.user.id  # a learner of the educator's cohort: their detail is shown
+    assert manager.detail is not None and manager.detail["display_name"] == XSS and manager.detail["profile"] is None
     _assert_plain(_tables(CohortManagerView(state=manager)))
     _assert_plain(_tables(LearnerCohortsView(state=mine)))
 
