@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from ai4d_core.domain.items import Item, SingleChoiceItem, TrueFalseItem
 from ai4d_core.domain.scoring import AnswerError, QueryRunner, score_answer
 
 MAX_ANSWERS = 200
+MAX_DEPTH = 32  # lists and objects in a payload: a real submission needs a handful of levels
 SEED_NAMESPACE = uuid.UUID("6f0c3b8e-3d0a-4f43-9f4e-a14d0a1f5eed")
 _SEED_TRUE = {"vrai", "true", "oui", "yes", "v", "t"}
 _SEED_FALSE = {"faux", "false", "non", "no", "f"}
@@ -60,15 +62,57 @@ class ScoredAnswer:
 
 
 def decode(raw: bytes, max_bytes: int) -> object:
-    """Bytes to JSON, with a clear error for oversized, non-UTF-8 or malformed payloads."""
+    """Bytes to JSON, with a clear error for oversized, non-UTF-8, malformed, too deeply nested payloads
+    and numbers JSON cannot carry (NaN, infinities, 1e999, integers of thousands of digits)."""
     if len(raw) > max_bytes:
         raise SubmissionError(f"payload of {len(raw):,} bytes exceeds the limit of {max_bytes:,} bytes")
     try:
-        return json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_float=_finite_float, parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
         raise SubmissionError(f"payload is not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise SubmissionError(f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise SubmissionError(f"payload nests deeper than {MAX_DEPTH} levels") from exc
+    except SubmissionError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an integer beyond Python's digit limit
+        raise SubmissionError(f"payload holds a value that cannot be read: {_short(exc)}") from exc
+    _check_structure(data)
+    return data
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise SubmissionError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise SubmissionError(f"{name} is not a number JSON allows")
+
+
+def _check_structure(data: object) -> None:
+    """Refuse nesting deeper than `MAX_DEPTH` and text that is not Unicode (an unpaired surrogate escape, which
+    no UTF-8 store can keep). Iterative: no recursion limit to hit."""
+    stack = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise SubmissionError(f"payload holds an unpaired surrogate (\\u{ord(value[exc.start]):04x})") from exc
+        elif isinstance(value, dict | list):
+            if level > MAX_DEPTH:
+                raise SubmissionError(f"payload nests deeper than {MAX_DEPTH} levels")
+            children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((child, level + 1) for child in children)
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:120]}" if str(exc) else type(exc).__name__
 
 
 def normalize_stem(text: str) -> str:
@@ -83,6 +127,8 @@ def parse(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> Submis
         return SubmissionIn.model_validate(data)
     except ValidationError as exc:
         raise SubmissionError("invalid submission: " + _describe(exc)) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise SubmissionError(f"invalid submission: {_short(exc)}") from exc
 
 
 def score(submission: SubmissionIn, items: Mapping[str, Item], sql: QueryRunner | None = None) -> list[ScoredAnswer]:
@@ -104,7 +150,10 @@ def score(submission: SubmissionIn, items: Mapping[str, Item], sql: QueryRunner 
         except AnswerError as exc:
             problems.append(str(exc))
             continue
-        answer_json = json.dumps(answer.answer, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # a value no rule foresaw
+            problems.append(f"item {answer.item_id!r}: the answer cannot be scored ({type(exc).__name__})")
+            continue
+        answer_json = json.dumps(answer.answer, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         scored.append(ScoredAnswer(item.id, answer.item_version or item.version, answer_json, value))
     if problems:
         more = f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""
@@ -121,6 +170,17 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _from_seed(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> SubmissionIn:
+    try:
+        return _seed_submission(data, raw, items_by_stem)
+    except ValidationError as exc:
+        raise SubmissionError("invalid submission: " + _describe(exc)) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        if isinstance(exc, SubmissionError):
+            raise
+        raise SubmissionError(f"invalid submission: {_short(exc)}") from exc
+
+
+def _seed_submission(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> SubmissionIn:
     questions = data.get("questions_data") if isinstance(data, dict) else data
     if not isinstance(questions, list) or not questions:
         raise SubmissionError("invalid submission: questions_data must be a non-empty list")

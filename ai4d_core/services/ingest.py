@@ -7,15 +7,26 @@ killed at any moment and run again loses nothing and duplicates nothing; the res
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ai4d_core.adapters.sql.ingest_batches import AcceptedAttempt, BatchCounts, batch_id_of, open_batch
+from ai4d_core.adapters.sql.ingest_batches import (
+    AcceptedAttempt,
+    BatchCounts,
+    PendingSubmission,
+    batch_id_of,
+    open_batch,
+)
+from ai4d_core.adapters.sql.learner_status import account_states
 from ai4d_core.adapters.sql.response_loader import ResponseRow
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain import submissions as wire
 from ai4d_core.domain.items import Item
 from ai4d_core.services.submissions import Bank
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,8 +67,36 @@ def _answered_at(claimed: datetime | None, received: datetime) -> datetime:
     return claimed
 
 
+NOT_A_LEARNER = "the submitting account is not an active learner"
+DISABLED = "the submitting account is disabled"
+
+
+def _check_and_score(
+    c: Container, sub: PendingSubmission, states: dict[int, tuple[str, bool]], bank: Bank
+) -> AcceptedAttempt:
+    """The attempt a pending submission holds; `SubmissionError` says why it cannot be accepted."""
+    learner = sub.learner_id
+    role, active = states.get(learner, ("", False)) if learner is not None else ("", False)
+    if learner is None or role != "learner":
+        raise wire.SubmissionError(NOT_A_LEARNER)
+    if not active:
+        raise wire.SubmissionError(DISABLED)
+    raw = sub.payload.encode("utf-8")
+    if sub.size_bytes != len(raw):
+        raise wire.SubmissionError("stored payload is truncated; the original was too large")
+    parsed = wire.parse(wire.decode(raw, c.settings.max_submission_bytes), raw, bank.by_stem)
+    scored = wire.score(parsed, bank.by_id, c.sql_sandbox)
+    when = _answered_at(parsed.submitted_at, sub.received_at)
+    rows = [ResponseRow(sub.id, a.item_id, a.item_version, learner, a.answer_json, a.score, when) for a in scored]
+    return AcceptedAttempt(sub.id, learner, when, rows)
+
+
 def ingest_pending(c: Container, batch_size: int | None = None, max_batches: int | None = None) -> IngestReport:
-    """Load every pending submission, batch by batch, until none is left (or `max_batches` ran)."""
+    """Load every pending submission, batch by batch, until none is left (or `max_batches` ran).
+
+    Each submission is accepted or rejected on its own: an unexpected error in one rejects that one (with the
+    error's type as its reason, and a log entry) and the batch goes on.
+    """
     bank = _latest_versions(c)
     size = batch_size or c.settings.ingest_batch_size
     report = IngestReport()
@@ -66,27 +105,16 @@ def ingest_pending(c: Container, batch_size: int | None = None, max_batches: int
             pending = batch.claim(size)
             if not pending:
                 break
-            learners = batch.active_learners({p.learner_id for p in pending if p.learner_id is not None})
+            states = account_states(c.engine, {p.learner_id for p in pending if p.learner_id is not None})
             accepted: list[AcceptedAttempt] = []
-            rejected = {}
+            rejected: dict[uuid.UUID, str] = {}
             for sub in pending:
                 try:
-                    if sub.learner_id not in learners:
-                        raise wire.SubmissionError("the submitting account is not an active learner")
-                    raw = sub.payload.encode("utf-8")
-                    if sub.size_bytes != len(raw):
-                        raise wire.SubmissionError("stored payload is truncated; the original was too large")
-                    parsed = wire.parse(wire.decode(raw, c.settings.max_submission_bytes), raw, bank.by_stem)
-                    scored = wire.score(parsed, bank.by_id, c.sql_sandbox)
+                    accepted.append(_check_and_score(c, sub, states, bank))
                 except wire.SubmissionError as exc:
                     rejected[sub.id] = str(exc)
-                    continue
-                assert sub.learner_id is not None
-                when = _answered_at(parsed.submitted_at, sub.received_at)
-                rows = [
-                    ResponseRow(sub.id, a.item_id, a.item_version, sub.learner_id, a.answer_json, a.score, when)
-                    for a in scored
-                ]
-                accepted.append(AcceptedAttempt(sub.id, sub.learner_id, when, rows))
+                except Exception as exc:  # one bad row never stops a batch
+                    log.exception("submission %s: unexpected %s while validating", sub.id, type(exc).__name__)
+                    rejected[sub.id] = f"internal error while validating: {type(exc).__name__}"
             report.batches.append(batch.commit(batch_id_of([p.id for p in pending]), accepted, rejected))
     return report

@@ -184,3 +184,128 @@ def test_pending_rows_from_another_door_are_validated_at_ingest(bank: Container,
     with bank.engine.connect() as conn:
         reason = conn.execute(select(Submission.reason)).scalar_one()
     assert reason is not None and "invalid submission" in reason
+
+
+# ------------------------------------------------------------------ decode failures, disabled accounts (issue 6)
+
+DEEP = b"[" * 100_000
+ITEM = load_demo_items()[0]
+
+
+def _v1(answer: str) -> bytes:
+    """An ai4d/v1 payload whose one answer is `answer`, spliced in as raw JSON text."""
+    head = json.dumps({"submission_id": str(uuid.uuid4()), "answers": [{"item_id": ITEM.id, "answer": 0}]})
+    return head.replace('"answer": 0', f'"answer": {answer}').encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (DEEP, "nests deeper than 32 levels"),
+        (b"[" * 40 + b"]" * 40, "nests deeper than 32 levels"),
+        (_v1("[" * 40 + "1" + "]" * 40), "nests deeper than 32 levels"),
+        (_v1("1e999"), "number 1e999 is out of range"),
+        (_v1("-Infinity"), "-Infinity is not a number JSON allows"),
+        (_v1("NaN"), "NaN is not a number JSON allows"),
+        (_v1("9" * 5000), "payload holds a value that cannot be read: ValueError"),
+        (_v1("9" * 4000), f"item {ITEM.id}"),
+        (_v1('"' + "\\ud800" + '"'), "unpaired surrogate (\\ud800)"),
+        (b'{"answers": [], "\\udfff": 1}', "unpaired surrogate (\\udfff)"),
+    ],
+    ids=[
+        "deep-unclosed",
+        "deep-closed",
+        "deep-answer",
+        "1e999",
+        "-inf",
+        "nan",
+        "huge-int",
+        "big-int",
+        "lone-surrogate",
+        "surrogate-key",
+    ],
+)
+def test_every_decode_failure_is_a_clear_rejection_at_the_door(
+    bank: Container, learner: int, raw: bytes, reason: str
+) -> None:
+    receipt = receive(bank, learner, raw, "test")
+    assert not receipt.accepted
+    assert reason in (receipt.submission.reason or "")
+    print(f"{raw[:30]!r}: {receipt.submission.reason}")
+
+
+def _pending(c: Container, learner_id: int, raw: bytes, key: str) -> None:
+    from ai4d_core.adapters.sql.submissions import SqlSubmissionStore
+
+    SqlSubmissionStore(c.engine).record(
+        idempotency_key=key, learner_id=learner_id, source="bulk", raw=raw, status="pending", reason=None
+    )
+
+
+def _reasons(c: Container) -> dict[str, str | None]:
+    with c.engine.connect() as conn:
+        rows = conn.execute(select(Submission.idempotency_key, Submission.status, Submission.reason)).all()
+    return {key: (reason if status == "rejected" else status) for key, status, reason in rows}
+
+
+def test_a_pending_row_that_cannot_be_decoded_is_rejected_and_the_batch_goes_on(bank: Container, learner: int) -> None:
+    _pending(bank, learner, b"[" * 50_000, "bulk:deep")  # under the 64 kB kept, so not "truncated"
+    _pending(bank, learner, _v1("1e999"), "bulk:inf")
+    _pending(bank, learner, build_payload(_answers()), "bulk:good")
+
+    report = ingest_pending(bank)
+
+    reasons = _reasons(bank)
+    assert (report.accepted, report.rejected, report.responses) == (1, 2, 4)
+    assert reasons["bulk:good"] == "accepted"
+    assert "nests deeper" in (reasons["bulk:deep"] or "") and "out of range" in (reasons["bulk:inf"] or "")
+    assert ingest_pending(bank).batches == []  # nothing left pending: no row is retried for ever
+
+
+def test_an_unexpected_error_rejects_only_that_submission_and_is_logged(
+    bank: Container, learner: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ai4d_core.domain import submissions as wire
+
+    poisoned = build_payload(_answers(2))
+    _pending(bank, learner, poisoned, "bulk:poisoned")
+    _pending(bank, learner, build_payload(_answers()), "bulk:good")
+    real_score = wire.score
+
+    def score(parsed: wire.SubmissionIn, *args: object, **kwargs: object) -> list[wire.ScoredAnswer]:
+        if len(parsed.answers) == 2:
+            raise KeyError("a bug nobody foresaw")
+        return real_score(parsed, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wire, "score", score)
+    with caplog.at_level("ERROR", logger="ai4d_core.services.ingest"):
+        report = ingest_pending(bank)
+
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert _reasons(bank)["bulk:poisoned"] == "internal error while validating: KeyError"
+    assert any("unexpected KeyError" in r.getMessage() for r in caplog.records)
+
+
+def test_a_disabled_learners_pending_submissions_are_refused_with_that_reason(bank: Container, learner: int) -> None:
+    receive(bank, learner, build_payload(_answers()), "test")
+    other = create_user(bank, "grace@example.org", "Grace", "learner", PASSWORD)
+    receive(bank, other, build_payload(_answers()), "test")
+    bank.users.set_active(learner, False)
+
+    report = ingest_pending(bank)
+
+    assert (report.accepted, report.rejected) == (1, 1)
+    with bank.engine.connect() as conn:
+        rows = dict(conn.execute(select(Submission.learner_id, Submission.reason)).all())
+    assert rows == {learner: "the submitting account is disabled", other: None}
+
+
+def test_an_over_long_email_in_a_payload_never_picks_or_breaks_anything(bank: Container, learner: int) -> None:
+    """The learner comes from the session: an e-mail in a payload (of any length) is ignored, never looked up."""
+    body = json.loads(build_payload(_answers()))
+    body |= {"email": "x" * 400 + "@example.org", "learner_email": "y" * 1000}
+    receipt = receive(bank, learner, json.dumps(body).encode(), "test")
+    assert receipt.accepted
+    assert ingest_pending(bank).accepted == 1
+    with bank.engine.connect() as conn:
+        assert conn.execute(select(Attempt.learner_id)).scalar_one() == learner
