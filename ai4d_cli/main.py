@@ -12,6 +12,7 @@ from ai4d_cli.admin import admin_app
 from ai4d_cli.cohorts import cohorts_app
 from ai4d_cli.items import items_app
 from ai4d_cli.mail import mail_app
+from ai4d_cli.privacy import privacy_app
 from ai4d_cli.services import FLOW_NAMES, VarLayout
 from ai4d_cli.users import users_app
 from ai4d_core.settings import load_settings
@@ -24,6 +25,7 @@ app = typer.Typer(
 flow_app = typer.Typer(help="Run the batch flows.", no_args_is_help=True)
 app.add_typer(flow_app, name="flow")
 app.add_typer(items_app, name="items")
+app.add_typer(privacy_app, name="privacy")
 app.add_typer(users_app, name="users")
 app.add_typer(cohorts_app, name="cohorts")
 app.add_typer(admin_app, name="admin")

@@ -1,0 +1,126 @@
+# Panel's constructors take untyped **params:
+# mypy: disable-error-code="no-untyped-call"
+"""The learner page's privacy panel: "Download my data" (a JSON file of everything AI4D holds about them) and
+"Delete my account" (confirmed by typing their e-mail address or password).
+
+`PrivacyState` calls `ai4d_core.services.privacy`; `PrivacyView` only lays it out. Both actions re-check
+the server-side session first. Panel runs the callbacks on its worker threads, so the export, the password
+check and the erasure (which rebuilds the warehouse) never run on the event loop.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+from param.parameters import NoNone
+
+from ai4d_core.bootstrap import Container
+from ai4d_core.privacy.subject import PrivacyError
+from ai4d_core.services import privacy
+from ai4d_core.services.accounts import SessionUser
+from dashboards.common import SESSION_ENDED, markdown, session_alive
+from dashboards.page_session import PageIdentity
+
+FILENAME = "ai4d-my-data.json"
+CONFIRM_LABEL = "To delete your account, type your e-mail address or your password"
+DELETE_WARNING = (
+    "Deleting your account removes your answers, scores, profile and everything else AI4D holds about you, "
+    "at once and for good. Download your data first if you want to keep it."
+)
+GOODBYE = "Your account and all your data have been deleted. Goodbye, and thank you for learning with AI4D."
+FAILED = "Your account could not be deleted completely; please contact an administrator (reference {ref})."
+
+
+class PrivacyState(param.Parameterized):
+    """What the privacy panel shows and does for the signed-in learner."""
+
+    container = param.ClassSelector(class_=Container, allow_None=NoNone, constant=True)
+    identity = param.ClassSelector(class_=PageIdentity, allow_None=NoNone, constant=True, doc="user, token hash")
+    ended = param.Boolean(default=False, doc="the session was found ended")
+    confirmation = param.String(default="", doc="the e-mail or password typed to confirm deletion")
+    delete = param.Event(label="Delete my account")
+    message = param.String(default="")
+    erased = param.Boolean(default=False, doc="the account is gone: the page should say goodbye and close")
+    reference = param.String(default="", doc="the erasure's reference in the audit log")
+
+    @property
+    def user(self) -> SessionUser:
+        user: SessionUser = self.identity.user
+        return user
+
+    def _alive(self) -> bool:
+        if not self.ended and not self.erased and session_alive(self.container, self.identity):
+            return True
+        self.param.update(message=SESSION_ENDED, ended=True)
+        return False
+
+    def export_file(self) -> io.BytesIO:
+        """The `FileDownload` callback: the learner's data as JSON (or a note that the session ended)."""
+        if not self._alive():
+            return io.BytesIO(json.dumps({"error": SESSION_ENDED}).encode("utf-8"))
+        document = privacy.export_json(self.container, self.user.id, viewer=self.user, source=None)
+        self.message = "Your data was exported."
+        return io.BytesIO(document.encode("utf-8"))
+
+    @param.depends("delete", watch=True)
+    def delete_account(self) -> None:
+        """Erase the account if the confirmation matches; the typed text is never kept."""
+        typed, self.confirmation = self.confirmation, ""
+        if not self._alive():
+            return
+        try:
+            report = privacy.erase_own_account(self.container, self.user, typed)
+        except PrivacyError as exc:
+            self.message = str(exc)
+            return
+        message = GOODBYE if report.complete else FAILED.format(ref=report.reference)
+        self.param.update(reference=report.reference, message=message, erased=True)
+
+
+def goodbye() -> pn.pane.Markdown:
+    """What the page shows once the account is deleted, with a way out."""
+    return pn.pane.Markdown(f"### {GOODBYE}\n\n[Back to the start page](/)", css_classes=["ai4d-goodbye"])
+
+
+class PrivacyView(Viewer):
+    """The "Your data" section: download, and delete with confirmation; the goodbye once deleted."""
+
+    state = param.ClassSelector(class_=PrivacyState, allow_None=NoNone)
+
+    @classmethod
+    def for_page(cls, container: Container, identity: PageIdentity) -> PrivacyView:
+        return cls(state=PrivacyState(container=container, identity=identity))
+
+    @param.depends("state.message", "state.erased")
+    def _status(self) -> pn.viewable.Viewable:
+        if self.state.erased and not self.state.message.startswith("Your account could not"):
+            return goodbye()
+        return markdown(self.state.message) if self.state.message else pn.Spacer(height=0)
+
+    def __panel__(self) -> pn.Column:
+        download = pn.widgets.FileDownload(
+            callback=self.state.export_file, filename=FILENAME, label="Download my data",
+            color="primary", embed=False,
+        )  # fmt: skip
+        typed = pn.widgets.PasswordInput.from_param(
+            self.state.param.confirmation, name=CONFIRM_LABEL, placeholder="e-mail address or password",
+            disabled=self.state.param.erased,
+        )  # fmt: skip
+        delete = pn.widgets.Button.from_param(self.state.param.delete, color="danger", disabled=self.state.param.erased)
+        return pn.Column(
+            pn.pane.Markdown("### Your data"),
+            download,
+            pn.pane.Markdown(DELETE_WARNING),
+            typed,
+            delete,
+            self._status,
+            sizing_mode="stretch_width",
+            css_classes=["ai4d-privacy"],
+        )
+
+
+__all__ = ["GOODBYE", "PrivacyState", "PrivacyView", "goodbye"]
