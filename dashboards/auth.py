@@ -20,9 +20,13 @@ from panel.util import base64url_encode
 from tornado.ioloop import IOLoop
 from tornado.web import RequestHandler
 
+from ai4d_core.security.device import DEVICE_COOKIE
 from ai4d_core.services import accounts
 from ai4d_core.services.accounts import LoginError, SessionUser
-from dashboards.common import SESSION_COOKIE, authorize, container, home_path, token_from_signed
+from dashboards.account_pages import PAGE_STYLE, client_source, off_loop, page_headers, set_device_cookie
+from dashboards.common import SESSION_COOKIE, authorize, container, cookie_max_age_days, home_path, may_open
+from dashboards.error_pages import refuse
+from dashboards.page_session import cookie_token, resolve_request, websocket_owner_mismatch
 
 login_url = "/login"
 logout_url = "/logout"
@@ -30,21 +34,10 @@ PANEL_COOKIES = ("user", "id_token", "is_guest")
 
 pn.config.authorize_callback = authorize  # a learner gets 403 on /educator
 
-PAGE_STYLE = """<style>
-body{font-family:system-ui,sans-serif;background:#f4f6f8;display:flex;justify-content:center;margin:0}
-form{background:#fff;margin-top:12vh;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 2px 12px #0002;width:20rem}
-h1{font-size:1.4rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem}
-input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}
-button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem;background:#0072b5;color:#fff;border:0;
-border-radius:4px;cursor:pointer}.error{color:#b00020;margin:.5rem 0}a{display:block;margin-top:1rem}
-</style>"""
-
 
 def _page_headers(handler: RequestHandler) -> None:
-    """The login and logout pages: never cached, never framed, no script, forms post only here."""
-    handler.set_header("Cache-Control", "no-store")
-    handler.set_header("X-Frame-Options", "DENY")
-    handler.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+    """The login and logout pages: the account pages' headers (no cache, no framing, no script, CSP)."""
+    page_headers(handler)
 
 
 LOGIN_PAGE = Template("""<!doctype html>
@@ -60,7 +53,10 @@ $style</head><body>
  autocomplete="current-password" required>
 <input type="hidden" name="next" value="$next">$xsrf
 <button type="submit">Log in</button>
+$links
 </form></body></html>""")
+LOGIN_LINKS = '<a href="/forgot">Forgot your password?</a><a href="/register">Create an account</a>'
+UNVERIFIED_LINKS = '<a href="/resend-verification">Send me a new confirmation link</a>' + LOGIN_LINKS
 
 
 def safe_next(next_url: str | None) -> str | None:
@@ -74,7 +70,7 @@ def safe_next(next_url: str | None) -> str | None:
 
 
 def _session_token(handler: RequestHandler) -> str | None:
-    return token_from_signed(handler.get_cookie(SESSION_COOKIE), handler.settings.get("cookie_secret"))
+    return cookie_token(handler, cookie_max_age_days(container()))
 
 
 def _live_user(handler: RequestHandler) -> SessionUser | None:
@@ -82,12 +78,23 @@ def _live_user(handler: RequestHandler) -> SessionUser | None:
 
 
 async def get_user_async(request_handler: RequestHandler) -> str | None:
-    """The signed-in user's e-mail, only while their server-side session is live (HTTP and WebSocket).
+    """The signed-in user's e-mail, only while their server-side session is live (page, autoload.js, WebSocket).
 
-    The session lookup is a database round trip: it runs on a worker thread, never on the event loop.
+    The session lookup is a database round trip: it runs on a worker thread, never on the event loop. The
+    resolved identity is stashed on the request for the app (`dashboards.page_session`). A path the user's role
+    may not open (`common.may_open`), or a WebSocket to a Bokeh session another login opened, gets AI4D's 403.
     """
-    user = await IOLoop.current().run_in_executor(None, _live_user, request_handler)
-    return user.email if user else None
+    c = container()
+    loop = IOLoop.current()
+    identity = await loop.run_in_executor(None, resolve_request, c, request_handler, cookie_max_age_days(c))
+    if identity is None:
+        return None
+    path = request_handler.request.path
+    if not may_open(identity.user.role, path):
+        refuse(request_handler)
+    if path.endswith("/ws") and websocket_owner_mismatch(request_handler, identity):
+        refuse(request_handler)
+    return identity.user.email
 
 
 def _cookie_options(handler: RequestHandler) -> dict[str, Any]:
@@ -101,56 +108,67 @@ def _clear_cookies(handler: RequestHandler) -> None:
 
 
 class LoginHandler(BasicLoginHandler):
-    """GET shows the form; POST checks the credentials and opens a server-side session."""
+    """GET shows the form; POST checks the credentials off the event loop and opens a server-side session.
 
-    def _render(self, error: str = "", email: str = "", next_url: str | None = None) -> None:
+    Failures answer 401 with one text for unknown e-mails and wrong passwords; throttled attempts 429.
+    A successful login also gives the browser a device cookie (its own throttling budget next time).
+    """
+
+    def _render(self, error: str = "", email: str = "", next_url: str | None = None, links: str = LOGIN_LINKS) -> None:
         _page_headers(self)
         self.write(LOGIN_PAGE.substitute(
             style=PAGE_STYLE,
             action=html.escape(login_url), error=html.escape(error), email=html.escape(email),
-            next=html.escape(next_url or ""), xsrf=self.xsrf_form_html(),
+            next=html.escape(next_url or ""), xsrf=self.xsrf_form_html(), links=links,
         ))  # fmt: skip
 
-    def get(self) -> None:
-        user = _live_user(self)
+    async def get(self) -> None:
+        user = await off_loop(_live_user, self)
         next_url = safe_next(self.get_argument("next", None))
         if user is not None:
             self.redirect(next_url or home_path(user.role))
             return
         self._render(next_url=next_url)
 
-    def _validate(self, username: str, password: str) -> str:
-        """Open a session for valid credentials (raises `LoginError`, whose text is safe to show)."""
-        return accounts.login(container(), username.strip(), password, source=self.request.remote_ip or "")
+    def _login(self, email: str, password: str, source: str, device: str | None) -> tuple[str, SessionUser | None]:
+        """On the auth pool: check, open the new session, end the previous one (rotation), look the user up."""
+        c = container()
+        token = accounts.login(c, email.strip(), password, source=source, device=device)
+        accounts.logout(c, _session_token(self), source=source)
+        return token, accounts.session_user(c, token)
 
-    def post(self) -> None:
+    async def post(self) -> None:
         self.check_xsrf_cookie()  # double-submit token from the form: no login CSRF
-        email = self.get_argument("email", "")
+        email = self.get_argument("email", "")[:320]
         next_url = safe_next(self.get_argument("next", None))
+        password = self.get_argument("password", "")
         try:
-            token = self._validate(email, self.get_argument("password", ""))
+            token, user = await off_loop(
+                self._login, email, password, client_source(self), self.get_cookie(DEVICE_COOKIE)
+            )
         except LoginError as exc:
-            self.set_status(401)
-            self._render(str(exc), email, next_url)
+            self.set_status(429 if isinstance(exc, accounts.ThrottledError) else 401)
+            links = UNVERIFIED_LINKS if isinstance(exc, accounts.UnverifiedError) else LOGIN_LINKS
+            self._render(str(exc), email, next_url, links)
             return
-        accounts.logout(container(), _session_token(self))  # rotate: the previous session, if any, ends
-        user = accounts.session_user(container(), token)
         if user is None:  # the session cannot vanish between these calls unless revoked at once
             self.set_status(401)
             self._render(accounts.LOGIN_FAILED, email, next_url)
             return
-        self.set_current_user(token)
+        self._set_session_cookies(token, user)
+        set_device_cookie(self, user.id)
         self.redirect(next_url or home_path(user.role))
 
     def set_current_user(self, user: str) -> None:
-        """Set the session cookie (`user` is the session token) and Panel's `user` and `id_token` cookies."""
-        if not user:
-            _clear_cookies(self)
-            return
-        session = accounts.session_user(container(), user)
+        """Panel's hook: set the cookies for session token `user` (looked up; cleared if not live)."""
+        session = accounts.session_user(container(), user) if user else None
         if session is None:
             _clear_cookies(self)
             return
+        self._set_session_cookies(user, session)
+
+    def _set_session_cookies(self, user: str, session: SessionUser) -> None:
+        """The session cookie (`user` is the session token) and Panel's `user` and `id_token` cookies."""
         options = _cookie_options(self)
         self.set_signed_cookie(SESSION_COOKIE, user, expires_days=None, **options)
         self.clear_cookie("is_guest", path=options["path"])
@@ -183,9 +201,9 @@ class LogoutHandler(PanelLogoutHandler):
         _page_headers(self)
         self.write(LOGOUT_PAGE.substitute(style=PAGE_STYLE, action=html.escape(logout_url), xsrf=self.xsrf_form_html()))
 
-    def post(self) -> None:
+    async def post(self) -> None:
         self.check_xsrf_cookie()
-        accounts.logout(container(), _session_token(self))
+        await off_loop(accounts.logout, container(), _session_token(self), client_source(self))
         _clear_cookies(self)
         self.set_header("Cache-Control", "no-store")
         self.redirect(login_url)
