@@ -156,8 +156,6 @@ def _learner_detail(w: World, v: SessionUser | None) -> str:
 
 
 def _own_profile(w: World, v: SessionUser | None) -> str:
-    if v is None:
-        return "n/a"  # takes a signed-in user; anonymous requests are refused before any page is built
     profile = profiles.latest_profile(w.c, v)
     return "own" if profile is None or profile["learner_id"] == v.id else "allow"
 
@@ -174,7 +172,7 @@ MATRIX: list[tuple[str, Check, dict[str, str]]] = [
     ("reports.cohort_topic_summary", _summary, _row("deny", other_educator="hidden", **STAFF)),
     ("reports.warehouse_overview", _warehouse, _row("deny", analyst="allow", admin="allow")),
     ("reports.learner_detail", _learner_detail, _row("deny", learner="allow", **STAFF)),
-    ("profiles.latest_profile (own)", _own_profile, _row("own", anonymous="n/a")),
+    ("profiles.latest_profile (own)", _own_profile, _row("own", anonymous="deny")),
     ("cohorts.list_cohorts", _list, _row("deny", other_educator="hidden", **STAFF)),
     ("cohorts.members", _members, _row("deny", **STAFF)),
     ("cohorts.invites", _invites, _row("deny", **STAFF)),
