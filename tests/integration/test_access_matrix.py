@@ -157,6 +157,7 @@ def _learner_detail(w: World, v: SessionUser | None) -> str:
 
 def _own_profile(w: World, v: SessionUser | None) -> str:
     profile = profiles.latest_profile(w.c, v)
+    assert v is not None  # anonymous was refused above
     return "own" if profile is None or profile["learner_id"] == v.id else "allow"
 
 
