@@ -200,3 +200,23 @@ def test_known_and_unknown_emails_get_the_same_answers_in_comparable_time(
     for name in ("login", "register"):  # the Argon2 paths; forgot answers before any work (a few ms, noise)
         known_median, unknown_median = medians[name]
         assert abs(known_median / unknown_median - 1) < 0.10, name
+
+
+ACCOUNT_PAGES = ("/register", "/verify?token=x", "/resend-verification", "/forgot", "/reset?token=x", "/login")
+
+
+def test_account_pages_send_strict_headers_and_refuse_tokenless_posts(clean: Container, dashboards_url: str) -> None:
+    with httpx.Client(base_url=dashboards_url, follow_redirects=False) as client:
+        for path in ACCOUNT_PAGES:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            csp = response.headers["Content-Security-Policy"]
+            assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp, path
+            assert response.headers["Cache-Control"] == "no-store", path
+            assert "<script" not in response.text and 'name="_xsrf"' in response.text, path
+            refused = httpx.post(f"{dashboards_url}{path.split('?')[0]}", data={"email": "a@example.org"})
+            assert refused.status_code == 403, path
+        page = client.get("/register?x=<script>").text
+        assert "<script>" not in page
+        response = client.get("/account/password")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
