@@ -128,11 +128,13 @@ def init_postgres(data_dir: Path, superuser: Credential) -> None:
         if ids:
             os.chown(pwfile.parent, ids["user"], ids["group"])
         _write_as_pg_user(pwfile, superuser.password + "\n", ids)
-        subprocess.run(
+        done = subprocess.run(
             [_pg_bin("initdb"), "-D", str(data_dir), "-U", superuser.user, "--auth=scram-sha-256",
              f"--pwfile={pwfile}", "--encoding=UTF8", "--no-instructions"],
-            check=True, capture_output=True, **ids,
+            capture_output=True, text=True, **ids,
         )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed (exit code {done.returncode}): {done.stderr.strip()[-2000:]}")
     finally:
         shutil.rmtree(pwfile.parent, ignore_errors=True)
     _write_as_pg_user(data_dir / "pg_hba.conf", PG_HBA, ids)
