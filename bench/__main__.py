@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"ingest": "bench.ingest", "generation": "bench.generation"}
+BENCHMARKS = {"ingest": "bench.ingest", "generation": "bench.generation", "event_loop": "bench.event_loop"}
 
 
 def main(argv: list[str]) -> int:

@@ -87,11 +87,13 @@ class OrderingQuestion(Question):
         self.positions = [Field(str(n), f"Position {n}", entries) for n in range(1, len(item.entries) + 1)]
 
     def value(self) -> Any:
+        """The entries in order once each is placed exactly once (a repeat leaves it unanswered)."""
         order = [p.value() for p in self.positions]
-        return order if all(entry is not None for entry in order) else None
+        complete = all(entry is not None for entry in order) and len(set(order)) == len(order)
+        return order if complete else None
 
     def widget(self) -> pn.viewable.Viewable:
-        hint = markdown("_Put every entry in its position._")
+        hint = markdown("_Put every entry in its position, each once._")
         return pn.Column(hint, *(p.widget() for p in self.positions))
 
 

@@ -51,7 +51,8 @@ HEADERS: dict[str, str] = {
 
 
 class SecurityHeaders(OutputTransform):
-    """Adds `HEADERS` to every response (a handler's own stricter CSP, e.g. the login page's, is kept)."""
+    """Adds `HEADERS` to every response; a handler's own stricter CSP (the account pages') is kept, with
+    `frame-ancestors 'none'` added when it lacks one."""
 
     def __init__(self, request: HTTPServerRequest) -> None:
         super().__init__(request)
@@ -62,6 +63,9 @@ class SecurityHeaders(OutputTransform):
         for name, value in HEADERS.items():
             if name not in headers:
                 headers[name] = value
+        policy = headers["Content-Security-Policy"]
+        if "frame-ancestors" not in policy:
+            headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
         return status_code, headers, chunk
 
 

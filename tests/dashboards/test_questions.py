@@ -60,6 +60,8 @@ def test_an_ordering_question_is_unanswered_until_every_entry_is_placed() -> Non
     for position, entry in zip(question.positions[:-1], key[:-1], strict=True):
         position.choice = entry
     assert question.value() is None
+    question.positions[-1].choice = key[0]  # a repeat is not an answer
+    assert question.value() is None
     question.positions[-1].choice = key[-1]
     assert question.value() == key
 
