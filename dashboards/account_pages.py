@@ -4,7 +4,8 @@ Only presentation: every decision is in `ai4d_core.services.accounts`. Every pag
 script and nothing from other hosts, never cached or framed, and every form carries Tornado's XSRF token.
 Password work and database round trips run on `auth_executor()` (4 threads), never on the event loop.
 "Forgot" and "resend" answer first and do their work afterwards, so the response takes the same time
-whether or not the e-mail has an account; sign-up hashes the password either way.
+whether or not the e-mail has an account; sign-up validates and hashes before answering (the same work for
+any address, and it keeps back-pressure on the pool) and stores or mails only after the answer is sent.
 """
 
 from __future__ import annotations
@@ -157,14 +158,13 @@ def _password_fields(prefix: str = "new", errors: str = "") -> str:
     )  # fmt: skip
 
 
-def _run_registration(values: dict[str, str], source: str) -> dict[str, str] | None:
-    """Validate and register (on the auth pool); the field errors, or None when done."""
+def _prepare_registration(values: dict[str, str]) -> dict[str, str] | accounts.PreparedRegistration:
+    """Validate and hash (on the auth pool): the field errors, or the sign-up ready to store."""
     try:
         form = Registration(**values)  # type: ignore[arg-type]
     except pydantic.ValidationError as exc:
         return accounts.form_errors(exc)
-    accounts.register(container(), form, source)
-    return None
+    return accounts.prepare_registration(form)
 
 
 REGISTER_FIELDS = (
@@ -198,11 +198,15 @@ class RegisterHandler(AccountPage):
         values = {name: self.arg(name) for name, *_ in REGISTER_FIELDS}
         if not values["goal"].strip():
             values.pop("goal")
-        errors = await off_loop(_run_registration, values, client_source(self))
-        if errors:
-            self._render(values, errors, status=400)
+        prepared = await off_loop(_prepare_registration, values)
+        if isinstance(prepared, dict):
+            self._render(values, prepared, status=400)
             return
         self.show("Check your inbox", f'<p>{html.escape(REGISTERED)}</p><a href="/login">Log in</a>')
+        try:  # after the answer: whether the address was taken cannot show in the response time
+            await off_loop(accounts.complete_registration, container(), prepared, client_source(self))
+        except Exception:
+            log.exception("sign-up failed after the answer was sent")
 
 
 class VerifyHandler(AccountPage):

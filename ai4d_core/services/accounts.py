@@ -170,11 +170,24 @@ def logout(c: Container, token: str | None, source: str = "") -> None:
         audit.record(c, "logout", actor_id=user_id, target_id=user_id, source=source)
 
 
-def register(c: Container, form: Registration, source: str) -> None:
-    """Self-registration of a learner; the same outcome to the caller whether or not the e-mail is taken."""
-    password_hash = hash_password(form.password, context_words(form.email, form.display_name))
+@dataclass(frozen=True, slots=True)
+class PreparedRegistration:
+    """A valid sign-up with its password already hashed (the slow half of `register`)."""
+
+    form: Registration
+    password_hash: str
+
+
+def prepare_registration(form: Registration) -> PreparedRegistration:
+    """Hash the password: the same work whether or not the e-mail is taken (nothing is looked up)."""
+    return PreparedRegistration(form, hash_password(form.password, context_words(form.email, form.display_name)))
+
+
+def complete_registration(c: Container, prepared: PreparedRegistration, source: str) -> None:
+    """Store the learner and mail the link, or (e-mail taken) re-send a link to an unconfirmed owner."""
+    form = prepared.form
     profile = form.model_dump(include={"field_of_interest", "current_role", "goal", "hours_per_week"})
-    user_id = c.users.register(form.email, form.display_name, password_hash, profile)
+    user_id = c.users.register(form.email, form.display_name, prepared.password_hash, profile)
     if user_id is None:
         existing = c.users.by_email(form.email)
         audit.record(c, "registration_repeated", actor_id=None, target_id=existing.id if existing else None,
@@ -186,6 +199,15 @@ def register(c: Container, form: Registration, source: str) -> None:
     user = c.users.get(user_id)
     if user is not None:
         _mail_token(c, user, "verify", rate_limited=False)
+
+
+def register(c: Container, form: Registration, source: str) -> None:
+    """Self-registration of a learner; the same outcome to the caller whether or not the e-mail is taken.
+
+    The pages call the two halves apart: `prepare_registration` (hashing) before answering, and
+    `complete_registration` (lookups, writes, mail) after the answer is sent, so its timing tells nothing.
+    """
+    complete_registration(c, prepare_registration(form), source)
 
 
 def _mail_token(c: Container, user: UserRecord, purpose: str, *, rate_limited: bool = True) -> bool:
@@ -304,9 +326,35 @@ def set_role(c: Container, user_id: int, role: str, actor_id: int | None = None,
 
 
 __all__ = [
-    "LOGIN_FAILED", "LOGIN_THROTTLED", "LOGIN_UNVERIFIED", "ROLES", "TOKEN_INVALID", "LoginError", "Registration",
-    "SessionUser", "ThrottledError", "TokenError", "UnverifiedError", "change_password", "create_user",
-    "device_cookie", "disable_user", "enable_user", "form_errors", "login", "logout", "open_session", "register",
-    "request_password_reset", "request_verification", "reset_password", "session_user", "session_user_by_hash",
-    "set_role", "verify_email",
-]  # fmt: skip
+    "LOGIN_FAILED",
+    "LOGIN_THROTTLED",
+    "LOGIN_UNVERIFIED",
+    "ROLES",
+    "TOKEN_INVALID",
+    "LoginError",
+    "PreparedRegistration",
+    "Registration",
+    "SessionUser",
+    "ThrottledError",
+    "TokenError",
+    "UnverifiedError",
+    "change_password",
+    "complete_registration",
+    "create_user",
+    "device_cookie",
+    "disable_user",
+    "enable_user",
+    "form_errors",
+    "login",
+    "logout",
+    "open_session",
+    "prepare_registration",
+    "register",
+    "request_password_reset",
+    "request_verification",
+    "reset_password",
+    "session_user",
+    "session_user_by_hash",
+    "set_role",
+    "verify_email",
+]
