@@ -10,6 +10,7 @@ has its worker killed and replaced.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -22,11 +23,13 @@ from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
 from ai4d_core.domain.result_sets import QueryError, ResultSet
 
 _worker_sandbox: DuckDBSandbox | None = None
+WORKER_NICENESS = 10
 
 
 def _start_worker(address_space_bytes: int, options: dict[str, Any]) -> None:
     global _worker_sandbox
     resource.setrlimit(resource.RLIMIT_AS, (address_space_bytes, address_space_bytes))
+    os.nice(WORKER_NICENESS)  # learners' queries yield the CPU to the server that serves every page
     _worker_sandbox = DuckDBSandbox(**options)
 
 
