@@ -6,6 +6,9 @@ makes one (the Prefect auth string, at first start).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import sys
 from dataclasses import dataclass
@@ -18,6 +21,9 @@ from ai4d_core.settings import Settings
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DASHBOARDS_DIR = PROJECT_DIR / "dashboards"
 WORK_POOL = "ai4d-local"
+PANEL_APPS = ("learner", "educator", "admin")  # served at /learner, /educator, /admin
+PANEL_PLUGINS = ("account_routes",)  # Panel `--plugins` modules (ROUTES): the account pages
+PANEL_THREADS = 8  # Panel runs every page callback on this many threads, never on the event loop
 FLOW_NAMES = ("ingest-submissions", "analyze-profiles", "refresh-warehouse", "send-mail", "prune-security-tables")
 
 
@@ -146,32 +152,58 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 
 def panel_command(settings: Settings) -> list[str]:
-    """The `panel serve` argv for the learner and educator apps (the cookie secret goes by environment)."""
+    """The dashboards server argv: `panel serve` through `dashboards.serve` (the one place the launcher and the
+    browser tests build it). Secrets go by environment (`panel_env`), never in argv; cookies and headers kept
+    out of the Bokeh token are forced by `dashboards.serve` as well as asked for here."""
     port = str(settings.panel_port)
     return [
-        sys.executable, "-m", "panel", "serve",
-        str(DASHBOARDS_DIR / "learner.py"), str(DASHBOARDS_DIR / "educator.py"),
+        sys.executable, "-m", "dashboards.serve", *(str(DASHBOARDS_DIR / f"{name}.py") for name in PANEL_APPS),
+        "--plugins", *(f"dashboards.{name}" for name in PANEL_PLUGINS),
         "--address", "127.0.0.1", "--port", port,
         "--allow-websocket-origin", f"127.0.0.1:{port}",
         "--allow-websocket-origin", f"localhost:{port}",
         "--auth-module", str(DASHBOARDS_DIR / "auth.py"),
         "--index", "learner",
+        "--session-ids", "signed",
+        "--include-headers", "Host", "User-Agent", "Accept-Language",
+        "--num-threads", str(PANEL_THREADS),
     ]  # fmt: skip
 
 
+def bokeh_secret_key(cookie_secret: str) -> str:
+    """The key that signs Bokeh session ids and tokens, derived from the cookie secret.
+
+    Derived (HMAC-SHA-256 with a fixed label), not separate: one secret to generate, keep and rotate, and the
+    two uses never share a key: knowing the Bokeh key reveals nothing about the cookie secret. Rotating
+    `AI4D_COOKIE_SECRET` rotates both (open pages then need a reload, sessions a new login).
+    """
+    digest = hmac.new(cookie_secret.encode("utf-8"), b"ai4d/bokeh-session-signing/v1", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
 def panel_env(settings: Settings) -> dict[str, str]:
-    """Panel reads PANEL_COOKIE_SECRET: the secret stays out of `ps` output."""
+    """Panel reads PANEL_COOKIE_SECRET and Bokeh BOKEH_SECRET_KEY: the secrets stay out of `ps` output."""
     env = child_env(settings)
-    env["PANEL_COOKIE_SECRET"] = settings.cookie_secret.get_secret_value()
+    cookie_secret = settings.cookie_secret.get_secret_value()
+    env.update(
+        PANEL_COOKIE_SECRET=cookie_secret,
+        BOKEH_SECRET_KEY=bokeh_secret_key(cookie_secret),
+        BOKEH_SIGN_SESSIONS="true",
+        BOKEH_RESOURCES="server",
+    )
     return env
 
 
 __all__ = [
     "DASHBOARDS_DIR",
     "FLOW_NAMES",
+    "PANEL_APPS",
+    "PANEL_PLUGINS",
+    "PANEL_THREADS",
     "PROJECT_DIR",
     "WORK_POOL",
     "VarLayout",
+    "bokeh_secret_key",
     "child_env",
     "panel_command",
     "panel_env",

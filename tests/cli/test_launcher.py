@@ -79,12 +79,14 @@ def launcher_env(tmp_path: Path) -> Iterator[LauncherEnv]:
     assert leftover == []
 
 
-def test_panel_command_serves_both_apps_on_loopback_with_our_auth() -> None:
+def test_panel_command_serves_every_app_on_loopback_with_our_auth() -> None:
     settings = load_settings(panel_port=5123, cookie_secret="x" * 40)
     argv = panel_command(settings)
     print(argv)
-    assert argv[1:4] == ["-m", "panel", "serve"]
-    assert str(DASHBOARDS_DIR / "learner.py") in argv and str(DASHBOARDS_DIR / "educator.py") in argv
+    assert argv[1:3] == ["-m", "dashboards.serve"]
+    assert all(str(DASHBOARDS_DIR / f"{app}.py") in argv for app in ("learner", "educator", "admin"))
+    assert argv[argv.index("--plugins") + 1] == "dashboards.account_routes"
+    assert argv[argv.index("--session-ids") + 1] == "signed"
     assert argv[argv.index("--address") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "5123"
     origins = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--allow-websocket-origin"]
