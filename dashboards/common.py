@@ -8,7 +8,7 @@ Nothing runs at import: the container is built on first use, once per `panel ser
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -93,8 +93,10 @@ def markdown(text: str, **kwargs: Any) -> pn.pane.Markdown:
 def header(title: str, user: SessionUser) -> pn.Row:
     """The page header: app title, who is signed in, and the logout link."""
     who = markdown(f"Signed in as **{user.display_name}** ({user.role})")
-    logout = pn.pane.Markdown("[Log out](/logout)", disable_anchors=True, css_classes=["ai4d-logout"])
-    return pn.Row(pn.pane.Markdown(f"## {title}"), pn.HSpacer(), who, logout, sizing_mode="stretch_width")
+    links = pn.pane.Markdown(
+        "[Change password](/account/password) · [Log out](/logout)", disable_anchors=True, css_classes=["ai4d-logout"]
+    )
+    return pn.Row(pn.pane.Markdown(f"## {title}"), pn.HSpacer(), who, links, sizing_mode="stretch_width")
 
 
 def ended() -> pn.pane.Markdown:
@@ -102,21 +104,32 @@ def ended() -> pn.pane.Markdown:
     return pn.pane.Markdown(f"{SESSION_ENDED} [Log in](/login) or go [home](/)", css_classes=["ai4d-ended"])
 
 
-def guarded(identity: PageIdentity, content: Any, state: param.Parameterized, activity: Sequence[str]) -> pn.Column:
-    """The page's root: `content` until its session ends, then `ended()` and the Bokeh session is closed.
+def guarded(
+    identity: PageIdentity,
+    content: Any,
+    state: param.Parameterized,
+    activity: Sequence[str],
+    parts: Sequence[tuple[param.Parameterized, Sequence[str]]] = (),
+    final: Callable[[], Any] = ended,
+) -> pn.Column:
+    """The page's root: `content` until its session ends, then `final()` (the ended message) and the Bokeh
+    session is closed.
 
-    The end comes from the periodic check (`PageGuard`) or from a callback that found the session gone
-    (`state.ended` set); the `activity` events of `state` count as use (the page is not idle).
+    The end comes from the periodic check (`PageGuard`) or from a callback of `state` or of one of the page's
+    other `parts` (state, activity events) that found the session gone (its `ended` set); the activity events
+    count as use (the page is not idle).
     """
     c = container()
     root = pn.Column(content, sizing_mode="stretch_width")
 
     def end_page() -> None:
-        root.objects = [ended()]
+        root.objects = [final()]
 
     guard = PageGuard(c, identity, end_page, idle_seconds=c.settings.session_idle_minutes * 60)
-    state.param.watch(lambda event: guard.end() if event.new else None, "ended")
-    state.param.watch(lambda event: guard.touch(), list(activity))
+    for part, events in ((state, activity), *parts):
+        part.param.watch(lambda event: guard.end() if event.new else None, "ended")
+        if events:
+            part.param.watch(lambda event: guard.touch(), list(events))
     guard.start()
     return root
 

@@ -21,6 +21,7 @@ from param.parameters import NoNone
 from ai4d_core.bootstrap import Container
 from ai4d_core.services import reports
 from ai4d_core.services.accounts import SessionUser
+from dashboards.cohort_views import CohortManagerState, CohortManagerView
 from dashboards.common import (
     SESSION_ENDED,
     container,
@@ -121,8 +122,7 @@ class EducatorView(Viewer):
     def __panel__(self) -> pn.Column:
         refresh = pn.widgets.Button.from_param(self.state.param.refresh, button_type="light", width=100)
         return pn.Column(
-            header("AI4D educator", self.state.user), pn.pane.Markdown("### Cohort mastery by topic"),
-            refresh, self._content, sizing_mode="stretch_width", max_width=1100, styles={"margin": "0 auto"},
+            pn.pane.Markdown("### Cohort mastery by topic"), refresh, self._content, sizing_mode="stretch_width",
         )  # fmt: skip
 
 
@@ -131,8 +131,16 @@ def app() -> pn.viewable.Viewable:
     identity = current_identity()
     if identity is None:
         return ended()
-    state = EducatorState(container=container(), identity=identity)
-    return guarded(identity, EducatorView(state=state), state, ["refresh"])
+    c = container()
+    state = EducatorState(container=c, identity=identity)
+    manager = CohortManagerState(container=c, identity=identity)
+    tabs = pn.Tabs(("Mastery", EducatorView(state=state)), ("Cohorts", CohortManagerView(state=manager)))
+    page = pn.Column(
+        header("AI4D educator", state.user), tabs,
+        sizing_mode="stretch_width", max_width=1100, styles={"margin": "0 auto"},
+    )  # fmt: skip
+    manager_events = [name for name, p in manager.param.objects().items() if isinstance(p, param.Event)]
+    return guarded(identity, page, state, ["refresh"], parts=[(manager, manager_events)])
 
 
 if pn.state.served:

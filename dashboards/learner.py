@@ -21,6 +21,7 @@ from ai4d_core.services import profiles, quiz
 from ai4d_core.services.accounts import SessionUser
 from ai4d_core.services.quiz import Feedback
 from ai4d_core.services.rate_limit import SCORING, SUBMISSIONS
+from dashboards.cohort_views import LearnerCohortsState, LearnerCohortsView, join_code_from_request
 from dashboards.common import (
     SESSION_ENDED,
     container,
@@ -33,9 +34,11 @@ from dashboards.common import (
     session_alive,
 )
 from dashboards.page_session import PageIdentity
+from dashboards.privacy_views import PrivacyView, goodbye
 from dashboards.questions import Question, question_for
 
 NO_PROFILE = "Your profile will appear after the next analysis run."
+NO_QUESTIONS = "No questions are available yet; the item bank is empty. Please come back later."
 NOTHING_ANSWERED = "Answer at least one question before submitting."
 TOO_FAST = "You are submitting too quickly; wait {seconds} s and try again."
 BUSY = "The server is busy scoring other answers; try again in a moment."
@@ -139,6 +142,8 @@ class QuizView(Viewer):
 
     @param.depends("state.questions")
     def _questions(self) -> pn.Column:
+        if not self.state.questions:
+            return pn.Column(markdown(NO_QUESTIONS, css_classes=["ai4d-no-questions"]), sizing_mode="stretch_width")
         cards = [
             pn.Column(
                 markdown(f"**{n}.** {q.stem}"),
@@ -222,12 +227,17 @@ class ProfileView(Viewer):
 
 
 class LearnerApp(Viewer):
-    """The learner page: a header, then the Quiz and Profile tabs."""
+    """The learner page: a header, then the Quiz and Profile tabs and the page's other sections."""
 
     state = param.ClassSelector(class_=LearnerState, allow_None=NoNone)
+    sections = param.List(default=[], item_type=tuple, doc="(title, view) tabs after Quiz and Profile")
+    active = param.Integer(default=0, doc="the tab shown first")
 
     def __panel__(self) -> pn.Column:
-        tabs = pn.Tabs(("Quiz", QuizView(state=self.state)), ("Profile", ProfileView(state=self.state)))
+        tabs = pn.Tabs(
+            ("Quiz", QuizView(state=self.state)), ("Profile", ProfileView(state=self.state)), *self.sections,
+            active=self.active,
+        )  # fmt: skip
         return pn.Column(
             header("AI4D learner", self.state.user), tabs,
             sizing_mode="stretch_width", max_width=1000, styles={"margin": "0 auto"},
@@ -239,8 +249,21 @@ def app() -> pn.viewable.Viewable:
     identity = current_identity()
     if identity is None:
         return ended()
-    state = LearnerState(container=container(), identity=identity)
-    return guarded(identity, LearnerApp(state=state), state, ["submit", "new_quiz", "refresh_profile"])
+    c = container()
+    state = LearnerState(container=c, identity=identity)
+    join_code = join_code_from_request()
+    cohorts = LearnerCohortsState(container=c, identity=identity, join_code=join_code)
+    privacy = PrivacyView.for_page(c, identity)
+    privacy.state.param.watch(lambda event: privacy.state.param.update(ended=True) if event.new else None, "erased")
+    page = LearnerApp(
+        state=state, active=2 if join_code else 0,
+        sections=[("Cohorts", LearnerCohortsView(state=cohorts)), ("Your data", privacy)],
+    )  # fmt: skip
+    return guarded(
+        identity, page, state, ["submit", "new_quiz", "refresh_profile"],
+        parts=[(cohorts, ["join", "leave"]), (privacy.state, ["delete"])],
+        final=lambda: goodbye() if privacy.state.erased else ended(),
+    )  # fmt: skip
 
 
 if pn.state.served:

@@ -24,13 +24,17 @@ class Feedback:
 
 
 def next_quiz(c: Container, learner_id: int, length: int = QUIZ_LENGTH, seed: int | None = None) -> list[Item]:
-    """A quiz balanced across topics and levels. (Adaptive selection by IRT comes with the learner model.)"""
+    """A quiz balanced across topics and levels (empty when no item is active yet).
+
+    Adaptive selection by IRT comes with the learner model."""
     rng = random.Random(seed if seed is not None else f"{learner_id}:{uuid.uuid4()}")
     by_topic: dict[str, list[Item]] = {}
     for item in c.items.active():
         by_topic.setdefault(item.topic, []).append(item)
     quiz: list[Item] = []
     topics = sorted(by_topic)
+    if not topics:
+        return []
     rng.shuffle(topics)  # with more topics than questions, each quiz covers a different subset
     for index in range(length):
         pool = [i for i in by_topic[topics[index % len(topics)]] if i not in quiz]

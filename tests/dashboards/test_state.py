@@ -20,7 +20,15 @@ from ai4d_core.services.warehouse import refresh_warehouse
 from dashboards import common
 from dashboards.auth import safe_next
 from dashboards.educator import NO_AGGREGATES, NOT_ALLOWED, EducatorState, EducatorView
-from dashboards.learner import NO_PROFILE, NOTHING_ANSWERED, TOO_FAST, LearnerState, ProfileView, QuizView
+from dashboards.learner import (
+    NO_PROFILE,
+    NO_QUESTIONS,
+    NOTHING_ANSWERED,
+    TOO_FAST,
+    LearnerState,
+    ProfileView,
+    QuizView,
+)
 from dashboards.page_session import PageIdentity
 from dashboards.questions import AnswerChoices
 
@@ -60,6 +68,14 @@ def _html_of(viewable: Any) -> str:
     """The HTML the browser would get from every Markdown pane in `viewable`."""
     panes = viewable.select(pn.pane.Markdown) if hasattr(viewable, "select") else [viewable]
     return "\n".join(html.unescape(pane._transform_object(pane.object)["object"]) for pane in panes)
+
+
+def test_with_no_active_item_the_quiz_page_says_so_instead_of_failing(clean: Container) -> None:
+    state, _ = _learner(clean)
+    assert state.questions == []
+    assert NO_QUESTIONS in _html_of(pn.panel(QuizView(state=state)._questions()))
+    state.param.trigger("submit")
+    assert state.message == NOTHING_ANSWERED
 
 
 def test_a_quiz_answered_right_scores_full_marks_with_feedback(bank: Container) -> None:
