@@ -8,7 +8,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"ingest": "bench.ingest", "generation": "bench.generation", "event_loop": "bench.event_loop"}
+BENCHMARKS = {
+    "ingest": "bench.ingest",
+    "generation": "bench.generation",
+    "event_loop": "bench.event_loop",
+    "enumeration": "bench.enumeration",
+}
 
 
 def main(argv: list[str]) -> int:
