@@ -1,4 +1,4 @@
-"""Event loop: a learner page's callback round trip, alone and during a storm from other sessions.
+"""Event loop: a learner page's callback round trip, alone and during storms from other sessions.
 
 Starts its own embedded PostgreSQL and MongoDB-wire server in a temporary folder, loads the curated SQL items
 only (so every quiz is SQL), and serves the dashboards exactly as `ai4d up` does (`panel_command`). One
@@ -6,18 +6,33 @@ learner's page in Chromium then measures `--samples` callback round trips: click
 nothing answered and wait for the server's notice, click "New quiz" and wait for it to go (each a Panel
 callback: a session re-check on a worker thread, then a document patch over the WebSocket).
 
-The storm, while the same round trips are measured again: `--logins` threads posting wrong passwords to
-/login in a loop (Argon2 each), and `--sql-learners` other learners' pages submitting
-`SELECT count(*) FROM range(1e12)` as the answer to every question, over and over (scored in the SQL
-sandbox's worker processes; the per-learner rate limit and the scoring slots answer the excess).
-Target: p95 during the storm <= 3 x p95 alone.
+The same round trips are measured again during each storm of `--storm` (default: logins, sql, both), then
+alone once more (to show drift or other load on the machine):
+
+- logins: `--logins` threads posting wrong passwords to /login in a loop (GET for the form token, then POST).
+  The storm stands for many attackers from many sources, each within its budget, so the benchmark lifts the
+  login throttle's budgets: every attempt costs an Argon2 check (`--keep-login-budgets` keeps them; the storm
+  is then answered 429 without hashing after 10 checks).
+- sql: `--sql-learners` other learners' pages answering every question with `SLOW_SQL` and submitting, over
+  and over (scored in the SQL sandbox's worker processes until its timer stops each query; the per-learner
+  rate limit and the scoring slots answer the excess).
+
+The storm's pages stand for other people's machines, so they run in a Chromium of their own whose processes,
+and its autogroup, are reniced to `--storm-nice` (10) once launched: on this one machine the storm's
+browsers would otherwise take CPU from the measured page's browser, which a real server never pays for.
+The server and everything it starts keep their own priorities. The CPU table says what used the machine
+while each phase was measured (the server's event loop thread apart), with the whole machine's busy time
+(other users' jobs included: figures taken while the machine is loaded by others are not comparable).
+Target: p95 during both storms <= 3 x p95 alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.cookiejar
+import os
 import re
 import statistics
 import subprocess
@@ -27,9 +42,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.async_api import Page, async_playwright, expect
+import psutil
+from playwright.async_api import Browser, Page, Playwright, async_playwright, expect
 
 from ai4d_cli import embedded
 from ai4d_cli.credentials import MONGO_APP, CredentialStore
@@ -42,7 +59,9 @@ from dashboards.learner import NOTHING_ANSWERED
 
 TARGET_RATIO = 3.0
 PASSWORD = "violet kettle drums at dawn"
-SLOW_SQL = "SELECT count(*) FROM range(1e12)"
+# The issue names `SELECT count(*) FROM range(1e12)`, but DuckDB binds 1e12 as DOUBLE and refuses range(DOUBLE)
+# in ~30 ms (a Binder Error): cheap. The same count over an integer runs until the sandbox's timer stops it.
+SLOW_SQL = "SELECT count(*) FROM range(1000000000000)"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
@@ -108,33 +127,157 @@ def login_storm(base: str, stop: threading.Event, counts: dict[str, int]) -> Non
             counts[str(exc.code)] = counts.get(str(exc.code), 0) + 1
 
 
-async def measure(base: str, args: argparse.Namespace) -> tuple[list[float], list[float], dict[str, int]]:
+@dataclass
+class Phase:
+    """One measured stretch: the round trips, what the storm got back, and the CPU each part used."""
+
+    name: str
+    times: list[float]
+    counts: dict[str, int]
+    cpu: dict[str, float]  # CPU seconds per part of the system during the round trips
+    seconds: float
+
+
+def _tree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+class CpuMeter:
+    """CPU seconds per part of the system (every process below this one, the server's event loop thread apart).
+
+    Counted per process between two snapshots, so a process that exits in between drops out rather than
+    making a part negative; `machine` is the whole machine's busy time (other users' jobs included).
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.measured: set[int] = set()
+        self.storm: set[int] = set()
+
+    def part(self, proc: psutil.Process, ancestors: set[int]) -> str:
+        if proc.pid in self.storm or ancestors & self.storm:
+            return "storm Chromium"
+        if proc.pid in self.measured or ancestors & self.measured:
+            return "measured Chromium"
+        if self.server_pid in ancestors:
+            return "SQL sandbox workers"
+        name = proc.name()
+        if name.startswith("postgres"):
+            return "PostgreSQL"
+        if proc.pid == os.getpid() or name.startswith("node"):
+            return "bench client (login threads, Playwright)"
+        return "other (MongoDB wire server, ...)"
+
+    def snapshot(self) -> dict[tuple[int, str], float]:
+        seen: dict[tuple[int, str], float] = {}
+        for proc in _tree(psutil.Process()):
+            try:
+                times = proc.cpu_times()
+                total = times.user + times.system
+                if proc.pid == self.server_pid:
+                    main = [t.user_time + t.system_time for t in proc.threads() if t.id == proc.pid]
+                    loop = main[0] if main else 0.0
+                    seen[(proc.pid, "server: event loop thread")] = loop
+                    seen[(proc.pid, "server: other threads (callbacks, auth, Argon2)")] = total - loop
+                else:
+                    ancestors = {p.pid for p in proc.parents()}
+                    seen[(proc.pid, self.part(proc, ancestors))] = total
+            except psutil.Error:
+                continue
+        machine = psutil.cpu_times()
+        seen[(0, "machine")] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+        return seen
+
+    @staticmethod
+    def delta(before: dict[tuple[int, str], float], after: dict[tuple[int, str], float]) -> dict[str, float]:
+        parts: dict[str, float] = {}
+        for key, value in after.items():
+            parts[key[1]] = parts.get(key[1], 0.0) + value - before.get(key, 0.0)
+        return parts
+
+
+def renice_tree(roots: set[int], nice: int) -> None:
+    """Lower the priority of a browser's processes, and of its autogroup (Playwright starts the browser in its
+    own session, and with autogroups the kernel shares the CPU between sessions before niceness counts)."""
+    for root in roots:
+        for proc in _tree(psutil.Process(root)):
+            try:
+                if proc.nice() < nice:
+                    proc.nice(nice)
+            except psutil.Error:
+                continue
+        autogroup = Path(f"/proc/{root}/autogroup")
+        with contextlib.suppress(OSError):  # no autogroups on this kernel: the niceness above is what counts
+            autogroup.write_text(str(nice))
+
+
+async def launch(pw: Playwright) -> tuple[Browser, set[int]]:
+    """A Chromium process of its own, and its root process ids (for the CPU meter and renicing)."""
+    before = {p.pid for p in _tree(psutil.Process())}
+    browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    roots = set()
+    for proc in _tree(psutil.Process()):
+        parent = proc.parent()
+        new = proc.pid not in before and proc.name().startswith("chromium")
+        if new and parent is not None and not parent.name().startswith("chromium"):
+            roots.add(proc.pid)
+    return browser, roots
+
+
+async def run_phase(
+    name: str, page: Page, sql_pages: list[Page], logins: int, args: argparse.Namespace, meter: CpuMeter, base: str
+) -> Phase:
+    """The storm of this phase (if any) builds up, then the round trips are measured while it goes on."""
+    counts: dict[str, int] = {}
+    stop_async, stop_threads = asyncio.Event(), threading.Event()
+    tasks = [asyncio.create_task(sql_storm(p, stop_async, counts)) for p in sql_pages]
+    threads = [threading.Thread(target=login_storm, args=(base, stop_threads, counts), daemon=True)
+               for _ in range(logins)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    if tasks or threads:
+        await asyncio.sleep(args.ramp)  # let the storm build up
+    counts.clear()
+    before, start = meter.snapshot(), time.perf_counter()
+    times = await round_trips(page, args.samples)
+    cpu, seconds = CpuMeter.delta(before, meter.snapshot()), time.perf_counter() - start
+    outcomes = dict(counts)
+    stop_async.set()
+    stop_threads.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for thread in threads:
+        await asyncio.to_thread(thread.join)
+    return Phase(name, times, outcomes, cpu, seconds)
+
+
+async def measure(base: str, args: argparse.Namespace, server_pid: int) -> list[Phase]:
+    meter = CpuMeter(server_pid)
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser, meter.measured = await launch(pw)
         page = await (await browser.new_context()).new_page()
         await log_in(page, base, "learner001@example.org")
         await round_trips(page, 6)  # warm-up
-        alone = await round_trips(page, args.samples)
+        phases = [await run_phase("alone", page, [], 0, args, meter, base)]
 
+        storm_browser, meter.storm = await launch(pw)  # the other people's machines
         stormers = []
         for n in range(args.sql_learners):
-            other = await (await browser.new_context()).new_page()
+            other = await (await storm_browser.new_context()).new_page()
             await log_in(other, base, f"storm{n}@example.org")
             stormers.append(other)
-        counts: dict[str, int] = {}
-        stop_async, stop_threads = asyncio.Event(), threading.Event()
-        tasks = [asyncio.create_task(sql_storm(p, stop_async, counts)) for p in stormers]
-        threads = [threading.Thread(target=login_storm, args=(base, stop_threads, counts), daemon=True)
-                   for _ in range(args.logins)]  # fmt: skip
-        for thread in threads:
-            thread.start()
-        await asyncio.sleep(2)  # let the storm build up
-        storm = await round_trips(page, args.samples)
-        stop_async.set()
-        stop_threads.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for storm in args.storm:
+            if args.storm_nice:
+                renice_tree(meter.storm, args.storm_nice)
+            sql_pages = stormers if storm in ("sql", "both") else []
+            logins = args.logins if storm in ("logins", "both") else 0
+            phases.append(await run_phase(storm, page, sql_pages, logins, args, meter, base))
+        phases.append(await run_phase("alone again", page, [], 0, args, meter, base))
+        await storm_browser.close()
         await browser.close()
-    return alone, storm, counts
+    return phases
 
 
 def main(argv: list[str]) -> int:
@@ -142,8 +285,22 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--logins", type=int, default=4, help="threads posting wrong passwords")
     parser.add_argument("--sql-learners", type=int, default=3, help="pages submitting the slow query")
+    parser.add_argument(
+        "--storm",
+        action="append",
+        choices=list(STORM_TITLES),
+        help="storms to measure, in order (repeatable; default: logins, sql, both; the target is judged on both)",
+    )
+    parser.add_argument("--ramp", type=float, default=3.0, help="seconds a storm runs before measuring")
+    parser.add_argument("--storm-nice", type=int, default=10, help="niceness of the storm's browser (0: none)")
+    parser.add_argument(
+        "--keep-login-budgets",
+        action="store_true",
+        help="keep the login throttle's budgets (the storm then gets 429s after 10 checks, without Argon2)",
+    )
     parser.add_argument("--check", action="store_true")
     args, _ = parser.parse_known_args(argv)
+    args.storm = args.storm or list(STORM_TITLES)
     with tempfile.TemporaryDirectory(prefix="ai4d-bench-loop-") as tmp:
         root = Path(tmp)
         store = CredentialStore.of(root)
@@ -164,6 +321,8 @@ def main(argv: list[str]) -> int:
                         accounts.create_user(c, email, email.split("@")[0], "learner", PASSWORD)
                 env = panel_env(settings)
                 env.update(AI4D_ENV="test", AI4D_MONGO_DB=settings.mongo_db, AI4D_VAR_DIR=str(settings.var_dir))
+                if not args.keep_login_budgets:  # every storm login checks a password (see the docstring)
+                    env.update(AI4D_LOGIN_MAX_CHECKS="1000000000", AI4D_LOGIN_MAX_CHECKS_PER_SOURCE="1000000000")
                 log = (root / "log" / "panel.log").open("wb")
                 server = subprocess.Popen(panel_command(settings), env=env, stdout=log, stderr=subprocess.STDOUT)
                 base = f"http://127.0.0.1:{settings.panel_port}"
@@ -175,25 +334,42 @@ def main(argv: list[str]) -> int:
                         if server.poll() is not None:
                             raise SystemExit((root / "log" / "panel.log").read_text()) from None
                         time.sleep(0.2)
-                alone, storm, counts = asyncio.run(measure(base, args))
+                phases = asyncio.run(measure(base, args, server.pid))
             finally:
                 if server is not None:
                     server.terminate()
                     server.wait()
                 embedded.stop(mongo)
-    return report(alone, storm, counts, args.check)
+    return report(phases, args.check)
 
 
-def report(alone: list[float], storm: list[float], counts: dict[str, int], check: bool) -> int:
-    p95_alone, p95_storm = percentile(alone, 0.95), percentile(storm, 0.95)
-    ratio = p95_storm / p95_alone
+STORM_TITLES = {"logins": "logins storm", "sql": "slow-SQL storm", "both": "both storms"}
+
+
+def report(phases: list[Phase], check: bool) -> int:
+    alone = phases[0]
+    p95_alone = percentile(alone.times, 0.95)
     print("event loop: learner page callback round trip (ms)")
-    print(f"  {'':14} {'n':>4} {'p50':>8} {'p95':>8}")
-    print(f"  {'alone':14} {len(alone):>4} {statistics.median(alone):>8.1f} {p95_alone:>8.1f}")
-    print(f"  {'during storm':14} {len(storm):>4} {statistics.median(storm):>8.1f} {p95_storm:>8.1f}")
-    print(f"  storm outcomes: {dict(sorted(counts.items()))}")
+    print(f"  {'':16} {'n':>4} {'p50':>8} {'p95':>8} {'p95/alone':>10}  storm outcomes")
+    for phase in phases:
+        p95 = percentile(phase.times, 0.95)
+        title = STORM_TITLES.get(phase.name, phase.name)
+        print(
+            f"  {title:16} {len(phase.times):>4} {statistics.median(phase.times):>8.1f} {p95:>8.1f} "
+            f"{p95 / p95_alone:>9.2f}x  {dict(sorted(phase.counts.items())) or ''}"
+        )
+    parts = sorted({part for phase in phases for part in phase.cpu if part != "machine"})
+    print("  CPU used while measuring (cores: CPU seconds / wall seconds; the machine has", psutil.cpu_count(), ")")
+    print(f"  {'':48}" + "".join(f"{STORM_TITLES.get(p.name, p.name):>16}" for p in phases))
+    for part in [*parts, "machine"]:
+        label = "machine (all users)" if part == "machine" else part
+        print(f"  {label:48}" + "".join(f"{p.cpu.get(part, 0.0) / p.seconds:>16.2f}" for p in phases))
+    verdict = next((p for p in phases if p.name == "both"), None)
+    if verdict is None:
+        return 0
+    ratio = percentile(verdict.times, 0.95) / p95_alone
     ok = ratio <= TARGET_RATIO
-    print(f"  p95 storm / alone = {ratio:.2f}x (target <= {TARGET_RATIO:g}x): {'PASS' if ok else 'FAIL'}")
+    print(f"  p95 both storms / alone = {ratio:.2f}x (target <= {TARGET_RATIO:g}x): {'PASS' if ok else 'FAIL'}")
     return 1 if check and not ok else 0
 
 
