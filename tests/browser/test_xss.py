@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 
+from ai4d_core import policy
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.item_base import ItemStatus
 from ai4d_core.domain.items import ITEM_ADAPTER, Item
 from ai4d_core.item_bank import load_curated_bank
-from ai4d_core.services import accounts
+from ai4d_core.services import accounts, cohorts
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet kettle drums at dawn"
@@ -145,10 +146,13 @@ def test_hostile_text_in_every_learner_field_renders_as_text(
         clean.items.upsert([*retired, *items])
         previous = items
         email = f"xss{round_no}@example.org"
-        accounts.create_user(clean, email, payloads[0][:100], "learner", PASSWORD)
+        learner_id = accounts.create_user(clean, email, payloads[0][:100], "learner", PASSWORD)
         stored = clean.users.by_email(email)
         if stored is not None and ("<" in stored.display_name or "&" in stored.display_name):
             checked["display name"] = checked.get("display name", 0) + 1
+        cohort_id = cohorts.create_cohort(clean, policy.CLI, f"{payloads[-1][:110]} #{round_no}")
+        cohorts.add_member(clean, policy.CLI, cohort_id, learner_id)
+        checked["cohort name"] = checked.get("cohort name", 0) + 1
 
         page.context.clear_cookies()
         log_in(page, dashboards_url, "/learner", email, PASSWORD)
@@ -162,6 +166,22 @@ def test_hostile_text_in_every_learner_field_renders_as_text(
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__xss") == 0, f"a payload ran in round {round_no}: {payloads}"
         assert dialogs == [], f"a payload opened a dialog in round {round_no}: {payloads}"
+        page.locator(".bk-tab", has_text="Cohorts").click()  # the learner's cohorts, by name
+        expect(page.get_by_text(f"#{round_no}", exact=False).first).to_be_attached()
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__xss") == 0, f"a cohort name ran in round {round_no}: {payloads}"
+        assert dialogs == [], f"a cohort name opened a dialog in round {round_no}: {payloads}"
+
+    # The admin sees every hostile display name, e-mail and cohort name at once.
+    accounts.create_user(clean, "root@example.org", "Root", "admin", PASSWORD)
+    page.context.clear_cookies()
+    log_in(page, dashboards_url, "/admin", "root@example.org", PASSWORD)
+    expect(page.get_by_text("xss0@example.org").first).to_be_attached()
+    page.locator(".bk-tab", has_text="Cohorts").click()
+    expect(page.get_by_text("#0", exact=False).first).to_be_attached()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.__xss") == 0 and dialogs == [], "a payload ran on the admin page"
+    checked["admin page"] = len(rounds)
 
     total = sum(checked.values())
     print(f"XSS: {len(PAYLOADS)} payloads; payload x field placements rendered: {total} {checked}; executions: 0")
