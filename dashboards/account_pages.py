@@ -2,7 +2,9 @@
 
 Only presentation: every decision is in `ai4d_core.services.accounts`. Every page is plain HTML with no
 script and nothing from other hosts, never cached or framed, and every form carries Tornado's XSRF token.
-Password work and database round trips run on `auth_executor()` (4 threads), never on the event loop.
+Password work and database round trips run on `auth_executor()`, never on the event loop: at most one
+thread per core (2 on 2 cores, 4 at most), at niceness 10, so a storm of logins queues in the pool and its
+Argon2 work yields the CPU to the event loop and the page callbacks.
 "Forgot" and "resend" answer first and do their work afterwards, so the response takes the same time
 whether or not the e-mail has an account; sign-up validates and hashes before answering (the same work for
 any address, and it keeps back-pressure on the pool) and stores or mails only after the answer is sent.
@@ -10,8 +12,11 @@ any address, and it keeps back-pressure on the pool) and stores or mails only af
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,10 +33,12 @@ from ai4d_core.security.throttle import Network, parse_networks, source_key
 from ai4d_core.services import accounts
 from ai4d_core.services.accounts import LoginError, Registration, SessionUser, TokenError
 from dashboards.common import container
+from dashboards.page_session import cookie_name
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-AUTH_WORKERS = 4
+AUTH_WORKERS = min(4, os.cpu_count() or 1)  # bounded: one Argon2 hash per core at a time
+AUTH_NICENESS = 10  # below the event loop and the page callbacks (niceness 0)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 PAGE_STYLE = """<style>
 body{font-family:system-ui,sans-serif;background:#f4f6f8;display:flex;justify-content:center;margin:0}
@@ -60,8 +67,19 @@ def auth_executor() -> ThreadPoolExecutor:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=AUTH_WORKERS, thread_name_prefix="ai4d-auth")
+            _executor = ThreadPoolExecutor(
+                max_workers=AUTH_WORKERS, thread_name_prefix="ai4d-auth", initializer=_lower_priority
+            )
         return _executor
+
+
+def _lower_priority() -> None:
+    """Run this pool thread at `AUTH_NICENESS` (Linux: niceness is per thread, and threads it starts inherit it)."""
+    if sys.platform != "linux":  # elsewhere a thread id is not a valid `setpriority` target
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError):  # never break the pool (and logins) over a priority
+        os.setpriority(os.PRIO_PROCESS, tid, max(AUTH_NICENESS, os.getpriority(os.PRIO_PROCESS, tid)))
 
 
 async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -116,7 +134,8 @@ def client_source(handler: RequestHandler) -> str:
 def set_device_cookie(handler: RequestHandler, user_id: int) -> None:
     secure = container().settings.public_url.startswith("https") or handler.request.protocol == "https"
     handler.set_cookie(
-        DEVICE_COOKIE, accounts.device_cookie(container(), user_id), expires_days=MAX_AGE_DAYS, path="/",
+        cookie_name(DEVICE_COOKIE, container().settings), accounts.device_cookie(container(), user_id),
+        expires_days=MAX_AGE_DAYS, path="/",
         httponly=True, samesite="Lax", secure=secure,
     )  # fmt: skip
 

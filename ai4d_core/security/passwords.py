@@ -1,8 +1,12 @@
 """Password hashing and policy (ASVS 5.0 V6 level 2, NIST SP 800-63B-4 §3.1.1).
 
-- Argon2id through the passlib API (the maintained `libpass` fork) with passlib's defaults: memory 64 MiB,
-  time cost 3, parallelism 4 — above the OWASP/ASVS minimum (m=19 MiB, t=2, p=1). About 90 ms per hash on
-  the development machine. bcrypt stays readable for legacy hashes; `needs_rehash` tells when to upgrade.
+- Argon2id through the passlib API (the maintained `libpass` fork): memory 64 MiB, time cost 3, parallelism 1
+  — above the OWASP/ASVS minimum (m=19 MiB, t=2, p=1). About 140 ms of one core per hash on the 2-core
+  development VM. Parallelism 1 because the server hashes on a bounded pool of low-priority threads
+  (`dashboards.account_pages.auth_executor`): p lanes would start p threads per hash (the same CPU in all,
+  140 ms), which on 2 cores only outnumber the event loop and page callbacks (measured in
+  `bench/event_loop.py`). Hashes made with p=4 still verify and are upgraded at the next login
+  (`needs_rehash`). bcrypt stays readable for legacy hashes.
 - Every password is NFKC-normalised before it is checked, hashed or verified (so the same passphrase typed
   on another keyboard or with composed accents matches).
 - 15 to 128 characters (code points after NFKC), no composition rules, and a blocklist
@@ -26,7 +30,7 @@ MIN_LENGTH = 15
 MAX_LENGTH = 128
 ARGON2_MEMORY_KIB = 65536
 ARGON2_TIME_COST = 3
-ARGON2_PARALLELISM = 4
+ARGON2_PARALLELISM = 1
 
 
 class PasswordPolicyError(ValueError):

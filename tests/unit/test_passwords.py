@@ -76,7 +76,7 @@ def test_nfkc_makes_equivalent_spellings_match() -> None:
     decomposed = unicodedata.normalize("NFD", composed)
     assert composed != decomposed
     stored = hash_password(composed)
-    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=1$")
     assert verify_password(decomposed, stored)
     assert verify_password("\uff43af\u00e9 au lait with friends", stored)  # full-width c
     assert not verify_password("cafe au lait with friends", stored)
@@ -123,3 +123,11 @@ def test_device_cookies_are_signed_and_name_the_account() -> None:
     assert device.read("secret-one", "not a cookie") is None
     assert device.read("secret-one", None) is None
     assert device.issue("secret-one", 42) != value  # a new device id each time
+
+
+def test_a_hash_made_with_four_lanes_still_verifies_and_is_upgraded() -> None:
+    from passlib.hash import argon2
+
+    old = argon2.using(type="ID", memory_cost=65536, rounds=3, parallelism=4).hash("caf\u00e9 au lait with friends")
+    assert verify_password("caf\u00e9 au lait with friends", old)
+    assert needs_rehash(old)
