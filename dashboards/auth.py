@@ -8,7 +8,6 @@ Panel's `id_token` cookie (user, role, uid) only feeds `pn.state.user_info`; not
 from __future__ import annotations
 
 import html
-import json
 from string import Template
 from typing import Any
 from urllib.parse import urlparse
@@ -16,7 +15,6 @@ from urllib.parse import urlparse
 import panel as pn
 from panel.auth import BasicLoginHandler
 from panel.auth import LogoutHandler as PanelLogoutHandler
-from panel.util import base64url_encode
 from tornado.ioloop import IOLoop
 from tornado.web import RequestHandler
 
@@ -26,7 +24,7 @@ from ai4d_core.services.accounts import LoginError, SessionUser
 from dashboards.account_pages import PAGE_STYLE, client_source, off_loop, page_headers, set_device_cookie
 from dashboards.common import SESSION_COOKIE, authorize, container, cookie_max_age_days, home_path, may_open
 from dashboards.error_pages import refuse
-from dashboards.page_session import cookie_token, resolve_request, websocket_owner_mismatch
+from dashboards.page_session import cookie_name, cookie_token, resolve_request, websocket_owner_mismatch
 
 login_url = "/login"
 logout_url = "/logout"
@@ -70,7 +68,7 @@ def safe_next(next_url: str | None) -> str | None:
 
 
 def _session_token(handler: RequestHandler) -> str | None:
-    return cookie_token(handler, cookie_max_age_days(container()))
+    return cookie_token(handler, cookie_max_age_days(container()), container().settings)
 
 
 def _live_user(handler: RequestHandler) -> SessionUser | None:
@@ -103,7 +101,10 @@ def _cookie_options(handler: RequestHandler) -> dict[str, Any]:
 
 
 def _clear_cookies(handler: RequestHandler) -> None:
-    for name in (SESSION_COOKIE, *PANEL_COOKIES):
+    """End the browser's copy of the session, and Panel's cookies that older versions of AI4D set."""
+    options = _cookie_options(handler)
+    handler.clear_cookie(cookie_name(SESSION_COOKIE, container().settings), path="/", secure=options["secure"])
+    for name in PANEL_COOKIES:
         handler.clear_cookie(name, path=pn.config.cookie_path or "/")
 
 
@@ -144,7 +145,11 @@ class LoginHandler(BasicLoginHandler):
         password = self.get_argument("password", "")
         try:
             token, user = await off_loop(
-                self._login, email, password, client_source(self), self.get_cookie(DEVICE_COOKIE)
+                self._login,
+                email,
+                password,
+                client_source(self),
+                self.get_cookie(cookie_name(DEVICE_COOKIE, container().settings)),
             )
         except LoginError as exc:
             self.set_status(429 if isinstance(exc, accounts.ThrottledError) else 401)
@@ -168,16 +173,13 @@ class LoginHandler(BasicLoginHandler):
         self._set_session_cookies(user, session)
 
     def _set_session_cookies(self, user: str, session: SessionUser) -> None:
-        """The session cookie (`user` is the session token) and Panel's `user` and `id_token` cookies."""
+        """The session cookie only (`user` is the session token; HttpOnly, SameSite=Lax, Secure and `__Host-`
+        under https). Panel's `user`/`id_token` cookies are not set: the server resolves every request's user
+        from this cookie (`get_user_async`), and nothing else needs them."""
         options = _cookie_options(self)
-        self.set_signed_cookie(SESSION_COOKIE, user, expires_days=None, **options)
-        self.clear_cookie("is_guest", path=options["path"])
-        self.set_signed_cookie("user", session.email, expires_days=None, **options)
-        claims = {"user": session.email, "username": session.email, "role": session.role, "uid": session.id}
-        id_token: str | bytes = base64url_encode(json.dumps(claims))  # type: ignore[no-untyped-call]
-        if pn.state.encryption:
-            id_token = pn.state.encryption.encrypt(str(id_token).encode("utf-8"))
-        self.set_signed_cookie("id_token", id_token, expires_days=None, **options)
+        self.set_signed_cookie(cookie_name(SESSION_COOKIE, container().settings), user, expires_days=None, **options)
+        for name in PANEL_COOKIES:
+            self.clear_cookie(name, path=options["path"])
 
 
 LOGOUT_PAGE = Template("""<!doctype html>

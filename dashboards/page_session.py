@@ -32,6 +32,7 @@ from ai4d_core.bootstrap import Container
 from ai4d_core.security.tokens import token_hash
 from ai4d_core.services import accounts
 from ai4d_core.services.accounts import SessionUser
+from ai4d_core.settings import Settings
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "ai4d_session"
@@ -48,19 +49,26 @@ class PageIdentity:
     token_hash: bytes
 
 
-def cookie_token(handler: RequestHandler, max_age_days: int) -> str | None:
+def cookie_name(base: str, settings: Settings) -> str:
+    """`base`, with the `__Host-` prefix when AI4D is served over https: the browser then insists on Secure,
+    Path=/ and no Domain, so no subdomain or plain-http page can set or overwrite the cookie."""
+    return f"__Host-{base}" if settings.public_url.startswith("https://") else base
+
+
+def cookie_token(handler: RequestHandler, max_age_days: int, settings: Settings) -> str | None:
     """The session token inside the request's signed cookie, or None if absent or tampered with."""
     secret = handler.settings.get("cookie_secret")
-    signed = handler.get_cookie(SESSION_COOKIE)
+    name = cookie_name(SESSION_COOKIE, settings)
+    signed = handler.get_cookie(name)
     if not signed or not secret:
         return None
-    value = decode_signed_value(secret, SESSION_COOKIE, signed, max_age_days=max_age_days)
+    value = decode_signed_value(secret, name, signed, max_age_days=max_age_days)
     return value.decode("utf-8") if value else None
 
 
 def resolve_request(c: Container, handler: RequestHandler, max_age_days: int) -> PageIdentity | None:
     """The live session of a request (a database round trip: call it off the event loop), stashed on it."""
-    token = cookie_token(handler, max_age_days)
+    token = cookie_token(handler, max_age_days, c.settings)
     user = accounts.session_user(c, token)
     identity = PageIdentity(user, token_hash(token)) if user and token else None
     setattr(handler.request, IDENTITY_ATTR, identity)
@@ -195,6 +203,7 @@ __all__ = [
     "SESSION_COOKIE",
     "PageGuard",
     "PageIdentity",
+    "cookie_name",
     "cookie_token",
     "identity_of_current_page",
     "resolve_request",

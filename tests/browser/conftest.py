@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -41,13 +42,12 @@ def _ready(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def dashboards_url(settings: Settings, services_dir: Path) -> Iterator[str]:
-    """The base URL of a `panel serve` process serving /learner and /educator with the auth module."""
+@contextmanager
+def served_dashboards(settings: Settings, log_path: Path, **env_overrides: str) -> Iterator[str]:
+    """Serve the dashboards as `ai4d up` does (`panel_command`, `panel_env`) on a free port; yield the base URL."""
     served = settings.model_copy(update={"panel_port": embedded.free_port()})
     env = panel_env(served)
-    env.update(AI4D_ENV="test", AI4D_MONGO_DB=served.mongo_db, AI4D_VAR_DIR=str(served.var_dir))
-    log_path = services_dir / "log" / "panel.log"
+    env.update(AI4D_ENV="test", AI4D_MONGO_DB=served.mongo_db, AI4D_VAR_DIR=str(served.var_dir), **env_overrides)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(panel_command(served), env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -62,6 +62,13 @@ def dashboards_url(settings: Settings, services_dir: Path) -> Iterator[str]:
         proc.terminate()
         proc.wait()
         print(log_path.read_text()[-4000:])
+
+
+@pytest.fixture(scope="session")
+def dashboards_url(settings: Settings, services_dir: Path) -> Iterator[str]:
+    """The base URL of the served learner, educator and admin apps and the account pages."""
+    with served_dashboards(settings, services_dir / "log" / "panel.log") as url:
+        yield url
 
 
 class PageWatch:
