@@ -106,7 +106,7 @@ def demo() -> None:
 
 
 @flow_app.command("run")
-def flow_run(name: Annotated[FlowName, typer.Argument(help="The flow, or `all` for the three in order.")]) -> None:
+def flow_run(name: Annotated[FlowName, typer.Argument(help="The flow, or `all` for every flow in order.")]) -> None:
     """Run a flow in this process, reporting to the Prefect API of the settings."""
     from ai4d_cli.prefect_ops import run_flows, selected
 
@@ -114,7 +114,7 @@ def flow_run(name: Annotated[FlowName, typer.Argument(help="The flow, or `all` f
 
 
 @flow_app.command("trigger")
-def flow_trigger(name: Annotated[FlowName, typer.Argument(help="The flow, or `all` for the three in order.")]) -> None:
+def flow_trigger(name: Annotated[FlowName, typer.Argument(help="The flow, or `all` for every flow in order.")]) -> None:
     """Run a deployment on the worker and wait for it (exit 1 unless every run completed)."""
     from ai4d_cli.prefect_ops import selected, trigger_deployments
 

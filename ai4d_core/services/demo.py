@@ -25,9 +25,11 @@ COHORT = "Demo cohort"
 DOMAIN = "demo.ai4d.example"
 LEARNER_PASSWORD = "demo learner passphrase"  # noqa: S105 - documented demo account, development only
 EDUCATOR_PASSWORD = "demo educator passphrase"  # noqa: S105 - documented demo account, development only
+ADMIN_PASSWORD = "demo admin passphrase"  # noqa: S105 - documented demo account, development only
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     (f"learner001@{DOMAIN}", LEARNER_PASSWORD, "learner"),
     (f"educator@{DOMAIN}", EDUCATOR_PASSWORD, "educator"),
+    (f"admin@{DOMAIN}", ADMIN_PASSWORD, "admin"),
 ]
 
 
@@ -68,6 +70,8 @@ def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
         else c.users.add(f"educator@{DOMAIN}", "Demo Educator", "educator", hash_password(EDUCATOR_PASSWORD))
     )
     c.users.add_member(cohort, educator_id, "educator")
+    if c.users.by_email(f"admin@{DOMAIN}") is None:
+        c.users.add(f"admin@{DOMAIN}", "Demo Admin", "admin", hash_password(ADMIN_PASSWORD))
     learner_hash = hash_password(LEARNER_PASSWORD)  # one hash for every demo learner keeps seeding fast
     rng = random.Random(seed)
     bank = Bank(items)

@@ -15,7 +15,7 @@ from dashboards.learner import NO_PROFILE
 
 pytestmark = pytest.mark.browser
 ACCOUNTS = {role: (email, password) for email, password, role in DEMO_ACCOUNTS}
-LEARNER, EDUCATOR = ACCOUNTS["learner"], ACCOUNTS["educator"]
+LEARNER, EDUCATOR, ADMIN = ACCOUNTS["learner"], ACCOUNTS["educator"], ACCOUNTS["admin"]
 
 
 def _log_in(page: Page, base: str, path: str, email: str, password: str) -> None:
@@ -100,6 +100,16 @@ def test_learner_quiz_profile_and_educator_aggregates(
     expect(page.get_by_text("python", exact=True).first).to_be_visible()
     page.screenshot(path="/tmp/ai4d-educator.png", full_page=True)
     educator.close()
+
+    admin = chromium.new_context(viewport={"width": 1200, "height": 1000})
+    page = admin.new_page()
+    _log_in(page, dashboards_url, "/admin", *ADMIN)
+    expect(page).to_have_url(re.compile(r"/admin"))
+    expect(page.get_by_text(LEARNER[0]).first).to_be_visible()  # the demo learners, in the user list
+    page.locator(".bk-tab", has_text="Audit log").click()
+    expect(page.get_by_text("login_succeeded").first).to_be_visible()  # this journey's logins, audited
+    page.screenshot(path="/tmp/ai4d-admin.png", full_page=True)
+    admin.close()
 
 
 def test_a_wrong_password_or_unknown_user_gets_the_same_generic_error(
