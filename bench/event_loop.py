@@ -94,11 +94,11 @@ async def round_trips(page: Page, samples: int) -> list[float]:
     return times
 
 
-async def sql_storm(page: Page, stop: asyncio.Event, counts: dict[str, int]) -> None:
+async def sql_storm(page: Page, stop: asyncio.Event, counts: dict[str, int], query: str) -> None:
     """Answer every question with the slow query and submit, again and again."""
     while not stop.is_set():
         for area in await page.locator("textarea").all():
-            await area.fill(SLOW_SQL)
+            await area.fill(query)
         await page.get_by_role("button", name="Submit answers").click()
         result = page.get_by_text(re.compile(r"Score: |too quickly|busy"))
         await expect(result.first).to_be_visible(timeout=0)
@@ -233,7 +233,7 @@ async def run_phase(
     """The storm of this phase (if any) builds up, then the round trips are measured while it goes on."""
     counts: dict[str, int] = {}
     stop_async, stop_threads = asyncio.Event(), threading.Event()
-    tasks = [asyncio.create_task(sql_storm(p, stop_async, counts)) for p in sql_pages]
+    tasks = [asyncio.create_task(sql_storm(p, stop_async, counts, args.slow_sql)) for p in sql_pages]
     threads = [threading.Thread(target=login_storm, args=(base, stop_threads, counts), daemon=True)
                for _ in range(logins)]  # fmt: skip
     for thread in threads:
@@ -291,6 +291,7 @@ def main(argv: list[str]) -> int:
         choices=list(STORM_TITLES),
         help="storms to measure, in order (repeatable; default: logins, sql, both; the target is judged on both)",
     )
+    parser.add_argument("--slow-sql", default=SLOW_SQL, help="the storm pages' answer to every question")
     parser.add_argument("--ramp", type=float, default=3.0, help="seconds a storm runs before measuring")
     parser.add_argument("--storm-nice", type=int, default=10, help="niceness of the storm's browser (0: none)")
     parser.add_argument(
