@@ -12,18 +12,11 @@ from ai4d_core.services.accounts import LOGIN_FAILED
 from ai4d_core.services.demo import DEMO_ACCOUNTS, seed_demo
 from ai4d_core.settings import Settings
 from dashboards.learner import NO_PROFILE
+from tests.browser.conftest import LogIn
 
 pytestmark = pytest.mark.browser
 ACCOUNTS = {role: (email, password) for email, password, role in DEMO_ACCOUNTS}
 LEARNER, EDUCATOR, ADMIN = ACCOUNTS["learner"], ACCOUNTS["educator"], ACCOUNTS["admin"]
-
-
-def _log_in(page: Page, base: str, path: str, email: str, password: str) -> None:
-    page.goto(f"{base}{path}")
-    expect(page).to_have_url(re.compile(r"/login"))
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def _answer_every_question(page: Page) -> int:
@@ -41,7 +34,7 @@ def _answer_every_question(page: Page) -> int:
 
 
 def test_learner_quiz_profile_and_educator_aggregates(
-    prefect_api: None, service_env: Settings, clean: Container, dashboards_url: str, chromium: Browser
+    prefect_api: None, service_env: Settings, clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
 ) -> None:
     from flows.analyze_profiles import analyze_profiles
     from flows.ingest_submissions import ingest_submissions
@@ -51,7 +44,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
     learner = chromium.new_context(viewport={"width": 1200, "height": 1000})
     page = learner.new_page()
 
-    _log_in(page, dashboards_url, "/learner", *LEARNER)
+    log_in(page, dashboards_url, "/learner", *LEARNER)
     expect(page).to_have_url(re.compile(r"/learner"))
     session = next(c for c in learner.cookies() if c["name"] == "ai4d_session")
     assert session["httpOnly"] and session["sameSite"] == "Lax" and session["expires"] == -1  # browser-session cookie
@@ -94,7 +87,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
 
     educator = chromium.new_context(viewport={"width": 1200, "height": 1000})
     page = educator.new_page()
-    _log_in(page, dashboards_url, "/educator", *EDUCATOR)
+    log_in(page, dashboards_url, "/educator", *EDUCATOR)
     expect(page).to_have_url(re.compile(r"/educator"))
     expect(page.get_by_text("Demo cohort").first).to_be_visible()
     expect(page.get_by_text("python", exact=True).first).to_be_visible()
@@ -103,7 +96,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
 
     admin = chromium.new_context(viewport={"width": 1200, "height": 1000})
     page = admin.new_page()
-    _log_in(page, dashboards_url, "/admin", *ADMIN)
+    log_in(page, dashboards_url, "/admin", *ADMIN)
     expect(page).to_have_url(re.compile(r"/admin"))
     expect(page.get_by_text(LEARNER[0]).first).to_be_visible()  # the demo learners, in the user list
     page.locator(".bk-tab", has_text="Audit log").click()
@@ -113,13 +106,13 @@ def test_learner_quiz_profile_and_educator_aggregates(
 
 
 def test_a_wrong_password_or_unknown_user_gets_the_same_generic_error(
-    clean: Container, dashboards_url: str, chromium: Browser
+    clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
 ) -> None:
     seed_demo(clean, learners=1)
     context = chromium.new_context()
     page = context.new_page()
     for email in (LEARNER[0], "nobody@example.org"):
-        _log_in(page, dashboards_url, "/learner", email, "not the right passphrase at all")
+        log_in(page, dashboards_url, "/learner", email, "not the right passphrase at all")
         expect(page.get_by_role("alert")).to_have_text(LOGIN_FAILED)
         expect(page).to_have_url(re.compile(r"/login"))
     page.screenshot(path="/tmp/ai4d-login.png")
