@@ -106,11 +106,18 @@ class PrivacyView(Viewer):
             callback=self.state.export_file, filename=FILENAME, label="Download my data",
             color="primary", embed=False,
         )  # fmt: skip
-        typed = pn.widgets.PasswordInput.from_param(
-            self.state.param.confirmation, name=CONFIRM_LABEL, placeholder="e-mail address or password",
-            disabled=self.state.param.erased,
-        )  # fmt: skip
-        delete = pn.widgets.Button.from_param(self.state.param.delete, color="danger", disabled=self.state.param.erased)
+        typed = pn.widgets.PasswordInput(
+            label=CONFIRM_LABEL, placeholder="e-mail address or password", disabled=self.state.param.erased
+        )
+        # Every keystroke reaches the state (`value_input`), so a click on Delete right after typing sees it;
+        # the state clearing the field clears the widget.
+        typed.param.watch(lambda event: setattr(self.state, "confirmation", event.new or ""), "value_input")
+        self.state.param.watch(lambda event: typed.param.update(value=event.new, value_input=event.new), "confirmation")
+        # Enabled once the server holds a confirmation: a click can never outrun the typed text.
+        blocked = pn.bind(
+            lambda erased, typed: erased or not typed, self.state.param.erased, self.state.param.confirmation
+        )
+        delete = pn.widgets.Button.from_param(self.state.param.delete, color="danger", disabled=blocked)
         return pn.Column(
             pn.pane.Markdown("### Your data"),
             download,
