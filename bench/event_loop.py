@@ -35,8 +35,6 @@ import http.cookiejar
 import os
 import re
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -48,13 +46,10 @@ from pathlib import Path
 import psutil
 from playwright.async_api import Browser, Page, Playwright, async_playwright, expect
 
-from ai4d_cli import embedded
-from ai4d_cli.credentials import MONGO_APP, CredentialStore
-from ai4d_cli.services import panel_command, panel_env
 from ai4d_core.bootstrap import Container
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts
-from ai4d_core.settings import Environment, Settings
+from bench.platform import served_platform
 from dashboards.learner import NOTHING_ANSWERED
 
 TARGET_RATIO = 3.0
@@ -302,45 +297,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--check", action="store_true")
     args, _ = parser.parse_known_args(argv)
     args.storm = args.storm or list(STORM_TITLES)
-    with tempfile.TemporaryDirectory(prefix="ai4d-bench-loop-") as tmp:
-        root = Path(tmp)
-        store = CredentialStore.of(root)
-        with embedded.migrated_postgres(root) as pg:
-            mongo_port = embedded.free_port()
-            mongo = embedded.start_mongo(root / "mongo", mongo_port, root / "log" / "mongo.log", store, "ai4d_bench")
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                env=Environment.TEST, var_dir=root / "var", database_url=pg.url, mongo_db="ai4d_bench",
-                mongo_url=embedded.mongo_url(mongo_port, store.get(MONGO_APP)), panel_port=embedded.free_port(),
-            )  # fmt: skip
-            server = None
-            try:
-                with Container(settings) as c:
-                    c.items.upsert([item for item in load_curated_bank() if item.type == "sql_query"])
-                    emails = ["learner001@example.org", *(f"storm{n}@example.org" for n in range(args.sql_learners))]
-                    for email in emails:
-                        accounts.create_user(c, email, email.split("@")[0], "learner", PASSWORD)
-                env = panel_env(settings)
-                env.update(AI4D_ENV="test", AI4D_MONGO_DB=settings.mongo_db, AI4D_VAR_DIR=str(settings.var_dir))
-                if not args.keep_login_budgets:  # every storm login checks a password (see the docstring)
-                    env.update(AI4D_LOGIN_MAX_CHECKS="1000000000", AI4D_LOGIN_MAX_CHECKS_PER_SOURCE="1000000000")
-                log = (root / "log" / "panel.log").open("wb")
-                server = subprocess.Popen(panel_command(settings), env=env, stdout=log, stderr=subprocess.STDOUT)
-                base = f"http://127.0.0.1:{settings.panel_port}"
-                while True:  # readiness
-                    try:
-                        urllib.request.urlopen(f"{base}/login").read()
-                        break
-                    except (urllib.error.URLError, ConnectionError):
-                        if server.poll() is not None:
-                            raise SystemExit((root / "log" / "panel.log").read_text()) from None
-                        time.sleep(0.2)
-                phases = asyncio.run(measure(base, args, server.pid))
-            finally:
-                if server is not None:
-                    server.terminate()
-                    server.wait()
-                embedded.stop(mongo)
+    emails = ["learner001@example.org", *(f"storm{n}@example.org" for n in range(args.sql_learners))]
+
+    def seed(c: Container) -> None:
+        c.items.upsert([item for item in load_curated_bank() if item.type == "sql_query"])
+        for email in emails:
+            accounts.create_user(c, email, email.split("@")[0], "learner", PASSWORD)
+
+    budgets = {} if args.keep_login_budgets else {  # every storm login checks a password (see the docstring)
+        "AI4D_LOGIN_MAX_CHECKS": "1000000000", "AI4D_LOGIN_MAX_CHECKS_PER_SOURCE": "1000000000",
+    }  # fmt: skip
+    with served_platform("ai4d-bench-loop-", seed, **budgets) as platform:
+        phases = asyncio.run(measure(platform.base_url, args, platform.server_pid))
     return report(phases, args.check)
 
 

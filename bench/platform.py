@@ -25,11 +25,13 @@ class ServedPlatform:
     base_url: str
     settings: Settings
     log_dir: Path
+    server_pid: int
 
 
 @contextmanager
-def served_platform(prefix: str, seed: Callable[[Container], None]) -> Iterator[ServedPlatform]:
-    """Start the stores, run `seed` on a container, serve the dashboards; stop everything on exit."""
+def served_platform(prefix: str, seed: Callable[[Container], None], **env_overrides: str) -> Iterator[ServedPlatform]:
+    """Start the stores, run `seed` on a container, serve the dashboards (with `env_overrides` in their
+    environment); stop everything on exit."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         root = Path(tmp)
         store = CredentialStore.of(root)
@@ -47,6 +49,7 @@ def served_platform(prefix: str, seed: Callable[[Container], None]) -> Iterator[
                     seed(c)
                 env = panel_env(settings)
                 env.update(AI4D_ENV="test", AI4D_MONGO_DB=settings.mongo_db, AI4D_VAR_DIR=str(settings.var_dir))
+                env.update(env_overrides)
                 log_path = root / "log" / "panel.log"
                 with log_path.open("wb") as log:
                     server = subprocess.Popen(panel_command(settings), env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -55,7 +58,7 @@ def served_platform(prefix: str, seed: Callable[[Container], None]) -> Iterator[
                     if server.poll() is not None:
                         raise SystemExit(log_path.read_text())
                     time.sleep(0.2)
-                yield ServedPlatform(base, settings, root / "log")
+                yield ServedPlatform(base, settings, root / "log", server.pid)
             finally:
                 if server is not None:
                     server.terminate()
