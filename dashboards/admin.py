@@ -20,7 +20,7 @@ from param.parameters import NoNone
 
 from ai4d_core.policy import ADMIN, ROLES, Forbidden
 from ai4d_core.services import admin
-from dashboards.cohort_views import CohortManagerState, CohortManagerView, PageState, plain_table
+from dashboards.cohort_views import CohortManagerState, CohortManagerView, PageState, picking_table, plain_table
 from dashboards.common import container, current_identity, ended, guarded, header, markdown
 
 NOT_ALLOWED = "This dashboard is for admins."
@@ -145,14 +145,7 @@ class UsersView(Viewer):
     @param.depends("state.users")
     def _table(self) -> pn.viewable.Viewable:
         ids = [u.id for u in self.state.users]
-        chosen = [ids.index(self.state.chosen)] if self.state.chosen in ids else []
-        table = plain_table(self.state.user_frame, USER_TITLES, selectable=1, selection=chosen, pagination="local")
-
-        def select(event: Any) -> None:
-            self.state.chosen = ids[event.new[0]] if event.new else None
-
-        table.param.watch(select, "selection")
-        return table
+        return picking_table(self.state.user_frame, USER_TITLES, ids, self.state, "chosen", pagination="local")
 
     @param.depends("state.message")
     def _message(self) -> pn.pane.Markdown:

@@ -39,6 +39,18 @@ def plain_table(frame: pd.DataFrame, titles: dict[str, str], **kwargs: Any) -> p
     )  # fmt: skip
 
 
+def picking_table(
+    frame: pd.DataFrame, titles: dict[str, str], ids: list[Any], state: param.Parameterized, target: str, **kwargs: Any
+) -> pn.widgets.Tabulator:
+    """A `plain_table` where picking row n sets `state.<target>` to `ids[n]` (None when nothing is picked);
+    the row of the current value starts picked."""
+    current = getattr(state, target)
+    chosen = [ids.index(current)] if current is not None and current in ids else []
+    table = plain_table(frame, titles, selectable=1, selection=chosen, **kwargs)
+    table.param.watch(lambda event: setattr(state, target, ids[event.new[0]] if event.new else None), "selection")
+    return table
+
+
 class PageState(param.Parameterized):
     """What every state of these pages has: the page's identity, whether its session ended, a message."""
 
@@ -119,14 +131,8 @@ class LearnerCohortsView(Viewer):
         if not self.state.memberships:
             return markdown(NOT_IN_ANY)
         frame = pd.DataFrame([{"name": m.name} for m in self.state.memberships])
-        table = plain_table(frame, {"name": "Cohort"}, selectable=1)
         ids = [m.cohort_id for m in self.state.memberships]
-
-        def chosen(event: Any) -> None:
-            self.state.leave_id = ids[event.new[0]] if event.new else None
-
-        table.param.watch(chosen, "selection")
-        return table
+        return picking_table(frame, {"name": "Cohort"}, ids, self.state, "leave_id")
 
     @param.depends("state.message")
     def _message(self) -> pn.pane.Markdown:
@@ -288,14 +294,7 @@ class CohortManagerView(Viewer):
             return markdown(NO_COHORTS)
         rows = [{"name": r.name, "learners": r.learners, "educators": r.educators} for r in self.state.cohorts]
         ids = [r.id for r in self.state.cohorts]
-        chosen = [ids.index(self.state.selected)] if self.state.selected in ids else []
-        table = plain_table(pd.DataFrame(rows), COHORT_TITLES, selectable=1, selection=chosen)
-
-        def select(event: Any) -> None:
-            self.state.selected = ids[event.new[0]] if event.new else None
-
-        table.param.watch(select, "selection")
-        return table
+        return picking_table(pd.DataFrame(rows), COHORT_TITLES, ids, self.state, "selected")
 
     @param.depends("state.members", "state.invites", "state.invite_text")
     def _detail(self) -> pn.viewable.Viewable:
@@ -309,13 +308,8 @@ class CohortManagerView(Viewer):
             [{k: str(getattr(i, k) or "") for k in INVITE_TITLES} for i in self.state.invites],
             columns=list(INVITE_TITLES),
         )
-        table = plain_table(members, MEMBER_TITLES, selectable=1)
         ids = [m.user_id if m.role == "learner" else None for m in self.state.members]
-
-        def choose(event: Any) -> None:
-            self.state.learner = ids[event.new[0]] if event.new else None
-
-        table.param.watch(choose, "selection")
+        table = picking_table(members, MEMBER_TITLES, ids, self.state, "learner")
         return pn.Column(
             pn.pane.Markdown("#### Members"), table, self._learner,
             pn.pane.Markdown("#### Invites"), plain_table(invites, INVITE_TITLES), markdown(self.state.invite_text),
@@ -372,5 +366,6 @@ __all__ = [
     "LearnerCohortsView",
     "PageState",
     "join_code_from_request",
+    "picking_table",
     "plain_table",
 ]
