@@ -14,8 +14,11 @@ Text = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class ItemStatus(StrEnum):
+    """Provisional items are pretested, active ones scored; calibration sets doubtful ones aside for review."""
+
     PROVISIONAL = "provisional"
     ACTIVE = "active"
+    REVIEW = "review"
     RETIRED = "retired"
 
 

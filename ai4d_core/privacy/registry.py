@@ -134,6 +134,8 @@ NOT_PERSONAL: dict[str, str] = {
     "ingest_ledger": "batch ids and counts only",
     "llm_cache": "LLM answers keyed by a prompt hash; prompts carry no names, e-mails or ids (DESIGN §7)",
     "generation_rejections": "rejected LLM-generated items",
+    "calibration_runs": "when the bank was calibrated, with which model, on how many responses (counts only)",
+    "item_calibrations": "per item version: IRT estimates, option statistics and promotion decisions (aggregates)",
     "alembic_version": "the schema version",
 }
 WAREHOUSE_NOT_PERSONAL: dict[str, str] = {
