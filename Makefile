@@ -20,8 +20,10 @@ install: $(STAMP)  ## create .venv and install AI4D with its dev tools
 up: install  ## install, then start the whole platform on embedded defaults with demo data (Ctrl-C stops it)
 	$(VENV)/bin/ai4d up --demo
 
-browser:  ## install Debian's Chromium for the browser tests (never downloaded by Playwright)
+browser:  ## install Debian's Chromium and axe-core (npm, pinned by tests/browser/package-lock.json) for the browser tests
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
 
 lint: install  ## ruff
 	$(PY) -m ruff check .
