@@ -13,6 +13,7 @@ BENCHMARKS = {
     "generation": "bench.generation",
     "event_loop": "bench.event_loop",
     "enumeration": "bench.enumeration",
+    "adaptive_step": "bench.adaptive_step",
 }
 
 

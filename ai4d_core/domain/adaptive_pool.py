@@ -15,18 +15,21 @@ class ItemPool:
 
     def __init__(self, items: Sequence[PoolItem]) -> None:
         self.items: tuple[PoolItem, ...] = tuple(items)
-        self.index: dict[str, int] = {item.id: i for i, item in enumerate(self.items)}
+        self.ids: tuple[str, ...] = tuple(item.id for item in self.items)
+        self.index: dict[str, int] = {item_id: i for i, item_id in enumerate(self.ids)}
         if len(self.index) != len(self.items):
             raise ValueError("item ids in the pool repeat")
         self.a = np.array([item.a for item in self.items], dtype=np.float64)
         self.b = np.array([item.b for item in self.items], dtype=np.float64)
         self.pretest = np.array([item.pretest for item in self.items], dtype=bool)
+        self.scored = ~self.pretest
         self.topics: tuple[str, ...] = tuple(dict.fromkeys(item.topic for item in self.items))
         self.types: tuple[str, ...] = tuple(dict.fromkeys(item.type for item in self.items))
-        topic_code = {t: i for i, t in enumerate(self.topics)}
-        type_code = {t: i for i, t in enumerate(self.types)}
-        self.topic = np.array([topic_code[item.topic] for item in self.items], dtype=np.int64)
-        self.type = np.array([type_code[item.type] for item in self.items], dtype=np.int64)
+        self._topic_code = {t: i for i, t in enumerate(self.topics)}
+        self._type_code = {t: i for i, t in enumerate(self.types)}
+        self.topic = np.array([self._topic_code[item.topic] for item in self.items], dtype=np.int64)
+        self.type = np.array([self._type_code[item.type] for item in self.items], dtype=np.int64)
+        self._masks: dict[tuple[str, ...], npt.NDArray[np.bool_]] = {}
 
     @classmethod
     def of(cls, pool: ItemPool | Sequence[PoolItem]) -> ItemPool:
@@ -35,9 +38,18 @@ class ItemPool:
     def __len__(self) -> int:
         return len(self.items)
 
-    def in_topics(self, topics: Iterable[str]) -> npt.NDArray[np.bool_]:
-        codes = [self.topics.index(t) for t in topics if t in self.topics]
-        return np.isin(self.topic, codes)
+    def code(self, topic: str) -> int:
+        """The topic's code in `self.topic`, -1 if no item has it."""
+        return self._topic_code.get(topic, -1)
+
+    def code_of_type(self, item_type: str) -> int:
+        return self._type_code.get(item_type, -1)
+
+    def in_topics(self, topics: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+        """True for the items of these topics (kept per topic set: do not modify)."""
+        if topics not in self._masks:
+            self._masks[topics] = np.isin(self.topic, [self.code(t) for t in topics])
+        return self._masks[topics]
 
     def excluding(self, ids: Iterable[str]) -> npt.NDArray[np.bool_]:
         """True for every item whose id is not in `ids`."""

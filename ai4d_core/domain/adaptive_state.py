@@ -126,13 +126,16 @@ class QuizState:
     plan: QuizPlan
     seed: int
     answers: tuple[Answer, ...] = ()
+    # The engine's per-state cache of the answers' log-likelihood (never serialised nor compared).
+    evidence: object = field(default=None, compare=False, repr=False, kw_only=True)
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError("seed must be a non-negative integer")
 
-    def add(self, answer: Answer) -> QuizState:
-        return replace(self, answers=(*self.answers, answer))
+    def add(self, answer: Answer, evidence: object = None) -> QuizState:
+        """This state with one more answer (`evidence`: the engine's cache for the new state, if it has it)."""
+        return replace(self, answers=(*self.answers, answer), evidence=evidence)
 
     def to_dict(self) -> dict[str, Any]:
         return {
