@@ -14,6 +14,7 @@ BENCHMARKS = {
     "event_loop": "bench.event_loop",
     "enumeration": "bench.enumeration",
     "adaptive_step": "bench.adaptive_step",
+    "cat_simulation": "bench.cat_simulation",
 }
 
 

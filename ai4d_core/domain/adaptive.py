@@ -14,8 +14,8 @@ while another type is available. Items of the quiz and the first `repeat_window`
 never come back. Provisional items are shown as unscored pretest items at `pretest_rate`, never first and never
 two in a row; their answers are kept without a score, so they never move an estimate.
 
-Per-topic ability (`adaptive_estimates`): EAP per topic with a prior centred on the learner's ability in the
-other topics; `record` updates it with one likelihood row per answer.
+Per-topic ability (`adaptive_estimates`): EAP per topic with a prior that borrows from the learner's answers in
+the other topics; `record` updates it with one likelihood row per answer (the online update).
 
 Stopping: "target_se" once every topic's SE is at most `target_se`, "max_items" at the length cap (every item
 shown counts), "pool_exhausted" when no unseen scored item is left in a topic that still needs one.

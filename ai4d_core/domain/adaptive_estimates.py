@@ -1,11 +1,12 @@
 """Per-topic ability during a quiz: the answers' log-likelihood on the grid, updated answer by answer.
 
-A diagnostic has about two items per topic, too few for a topic estimate on its own, so each topic's prior is
-centred on the learner's overall ability from the answers in the *other* topics (no answer counts twice):
-N(theta_rest, topic_sd^2 + se_rest^2), with theta_rest and se_rest the EAP and SE of those answers under a
-N(0, 1) prior and `topic_sd` (0.6) the spread of a learner's topics around their overall ability. A `priors`
-entry of the plan (e.g. the profile's estimate) replaces that prior for its topic. Pretest answers carry no score
-and never enter.
+A diagnostic has about two items per topic, too few for a topic estimate on its own, so each topic's prior
+borrows from the learner's answers in the *other* topics (no answer counts twice). Abilities are on a unit
+scale (population N(0, 1) in every topic) and a topic correlates rho = sqrt(1 - topic_sd^2) with the rest
+(`topic_sd` 0.6: rho 0.8). With m, s the EAP and SE of the other answers under N(0, 1), the topic's prior is
+N(rho m, topic_sd^2 + rho^2 s^2): N(0, 1) before any answer, at most topic_sd wide however much is known
+elsewhere. A `priors` entry of the plan (e.g. the profile's estimate) replaces that prior for its topic. Pretest
+answers carry no score and never enter.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ class Evidence:
         cls, state: QuizState, total: FloatArray, by_topic: FloatArray, counts: npt.NDArray[np.int64], n_scored: int
     ) -> Evidence:
         plan = state.plan
+        rho = np.sqrt(1.0 - plan.topic_sd**2)
         if len(plan.topics) == 1 and n_scored == int(counts[0]):  # nothing outside the topic: rest is the prior
-            mean, rest_se = np.zeros(1), np.ones(1)
+            rest_mean, rest_se = np.zeros(1), np.ones(1)
         else:
-            mean, rest_se = summarize(_STANDARD_PRIOR + total - by_topic)
-        sd = np.sqrt(plan.topic_sd**2 + rest_se**2)
+            rest_mean, rest_se = summarize(_STANDARD_PRIOR + total - by_topic)
+        mean, sd = rho * rest_mean, np.sqrt(plan.topic_sd**2 + rho**2 * rest_se**2)
         for k, topic in enumerate(plan.topics):
             if topic in plan.priors:
                 mean[k], sd[k] = plan.priors[topic]

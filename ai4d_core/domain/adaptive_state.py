@@ -44,7 +44,7 @@ class QuizPlan:
     - `max_exposure`: skip items already shown in this share of quizzes (the caller passes the rates).
     - `repeat_window`: how many of the learner's latest items (`recent_ids`, newest first) may not come back.
     - `target_p`: practice mode picks items whose P(correct | ability) is nearest this.
-    - `topic_sd`: spread of a learner's topic abilities around their overall ability (the per-topic prior).
+    - `topic_sd`: SD of a topic's ability given the learner's ability elsewhere (0.6: topics correlate 0.8).
     - `max_type_share`: no item type makes up more than this share of the quiz while others are available.
     - `priors`: optional starting belief per topic, `{topic: (mean, sd)}` (e.g. from the learner's profile).
     """
@@ -77,7 +77,7 @@ class QuizPlan:
             not 0 < self.max_exposure <= 1 and "max_exposure must lie in (0, 1]",
             self.repeat_window < 0 and "repeat_window must not be negative",
             not 0 < self.target_p < 1 and "target_p must lie in (0, 1)",
-            not self.topic_sd > 0 and "topic_sd must be positive",
+            not 0 < self.topic_sd <= 1 and "topic_sd must lie in (0, 1]",
             not 0 < self.max_type_share <= 1 and "max_type_share must lie in (0, 1]",
             any(not s > 0 for _, s in self.priors.values()) and "prior sds must be positive",
         ]

@@ -23,7 +23,7 @@ from ai4d_core.domain.adaptive import (
     record,
     stop_reason,
 )
-from ai4d_core.domain.irt import p_correct
+from ai4d_core.domain.irt import Ability, Observation, eap, p_correct
 
 pytestmark = pytest.mark.unit
 TYPES = ("single_choice", "true_false", "numeric", "ordering")
@@ -137,6 +137,15 @@ def test_diagnostic_covers_the_chosen_topics_evenly_and_mixes_item_types() -> No
     types = Counter(a.type for a in state.answers)
     assert max(types.values()) <= 0.5 * 15 + 1 and len(types) >= 3
     assert set(abilities(state)) == {"sql", "python", "mlops"}
+
+
+def test_a_one_topic_quiz_estimates_like_a_plain_eap_of_its_scored_answers() -> None:
+    pool = _pool(200, pretest_every=5)
+    plan = QuizPlan.diagnostic(["sql"], target_se=None, max_items=15, pretest_rate=0.3)
+    state = _run(plan, pool, _simulee(0.8, np.random.default_rng(2)))
+    plain = eap([Observation(a.a, a.b, a.score) for a in state.answers if a.score is not None])
+    assert abilities(state)["sql"] == Ability(pytest.approx(plain.theta, abs=1e-3), pytest.approx(plain.se, abs=1e-3))  # type: ignore[arg-type]
+    assert overall_ability(state) == abilities(state)["sql"]
 
 
 def test_a_topic_with_few_answers_borrows_from_the_others() -> None:
