@@ -1,4 +1,4 @@
-"""What the interop formats share: import options, ids, topics, placeholders, rubrics, numbers, HTML to text."""
+"""What the interop formats share: import options, ids, topics, placeholders, rubrics, numbers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
 from pydantic import ValidationError
@@ -165,14 +164,6 @@ def open_response_fields(model_answer: str | None, stem: str) -> dict[str, Any]:
     }
 
 
-def weight_from_percent(text: str) -> float:
-    """`"50"` -> 0.5; `"33.33333"` -> 0.3333333 (rounded to 7 decimals like Moodle's grades). Raises ValueError."""
-    value = float(text)
-    if not -100 <= value <= 100:
-        raise ValueError(f"{text!r} is not a percentage between -100 and 100")
-    return round(value / 100, 7)
-
-
 def percent(weight: float) -> str:
     """0.5 -> `50`; 0.3333333 -> `33.33333`; -1 -> `-100`."""
     return f"{round(weight * 100, 5):.5f}".rstrip("0").rstrip(".")
@@ -204,47 +195,3 @@ def validate(data: dict[str, Any], where: str) -> Item | str:
             loc = ".".join(str(p) for p in err["loc"][1:]) or "item"
             parts.append(f"{loc}: {err['msg']}")
         return f"{where}: " + "; ".join(parts)
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCK = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote"})
-    _SKIP = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment: tags dropped (script and style with their content), entities decoded."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in "".join(extractor.parts).split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def numeric_spec(text: str) -> dict[str, float]:
-    """GIFT's and Moodle cloze's numeric answer, `value:tolerance` or `low..high` (ValueError otherwise)."""
-    if ".." in text:
-        low, high = text.split("..", 1)
-        return {"low": float(low), "high": float(high)}
-    value, _, tolerance = text.partition(":")
-    return {"value": float(value), "tolerance": float(tolerance or 0)}

@@ -1,4 +1,8 @@
-"""GIFT export: items to text that `parse_gift` reads back to the same items (what GIFT loses: see `gift`)."""
+"""GIFT export: items to text that `parse_gift` (and Moodle) read back to the same items (losses: see `gift`).
+
+Each question is titled with the item id and preceded by a comment `// [id:<id>] [tag:<tag>]...` (Moodle's
+idnumber and tags); its texts are declared `[markdown]`, the text format of AI4D. Grades must be Moodle's.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ from ai4d_core.domain.items import (
     TrueFalseItem,
 )
 from ai4d_core.interop._common import PLACEHOLDER_EXPLANATION, GiftError, category_path, number, percent
+from ai4d_core.interop._importing import grade_problems
 
 _SPECIAL = re.compile(r"([\\~=#{}:])")
+_TAG_UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
 def _esc(text: str) -> str:
@@ -49,6 +55,15 @@ def _matching(item: MatchingItem) -> list[str]:
     return lines + [f"= -> {_esc(text)}" for tid, text in targets.items() if tid not in used]
 
 
+def _comment(item: Item) -> str:
+    """`// [id:...] [tag:...]`: Moodle reads the idnumber and the tags of a question from its comment."""
+    if bad := [t for t in item.tags if _TAG_UNSAFE.search(t)]:
+        raise GiftError([f"item {item.id!r}: tag {bad[0]!r} holds '<', '>' or a control character, which GIFT "
+                         "cannot carry"])  # fmt: skip
+    tags = "".join(" [tag:" + t.replace("]", "\\]") + "]" for t in item.tags)
+    return f"// [id:{item.id}]{tags}\n"
+
+
 def _answers(item: Item) -> list[str] | None:
     """The answer lines of an item's block; None for a type GIFT cannot carry."""
     if isinstance(item, SingleChoiceItem):
@@ -74,8 +89,8 @@ def _answers(item: Item) -> list[str] | None:
 def to_gift(items: Iterable[Item], *, skip_unsupported: bool = False) -> str:
     """Items as a GIFT file: a `$CATEGORY:` line per change of topic, each item titled with its id.
 
-    GIFT has no ordering, cloze or SQL questions: such items raise a `GiftError` naming them, or are left out with
-    `skip_unsupported=True`.
+    Items GIFT cannot carry (ordering, cloze and SQL questions, weights that are not Moodle's grades, tags with
+    `<`, `>` or control characters) raise a `GiftError` naming them, or are left out with `skip_unsupported=True`.
     """
     parts = ["// Exported by AI4D. Each title is the item id; each category, its topic."]
     problems: list[str] = []
@@ -85,13 +100,21 @@ def to_gift(items: Iterable[Item], *, skip_unsupported: bool = False) -> str:
         if lines is None:
             problems.append(f"item {item.id!r}: GIFT cannot carry {item.type} items")
             continue
+        if bad := grade_problems(item):
+            problems.extend(bad)
+            continue
+        try:
+            comment = _comment(item)
+        except GiftError as exc:
+            problems.extend(exc.problems)
+            continue
         if item.topic != topic:
             topic = item.topic
             parts.append(f"$CATEGORY: {category_path(topic)}")
         if item.explanation != PLACEHOLDER_EXPLANATION:
             lines.append(f"####{_esc(item.explanation)}")
         block = "{" + "".join(f"\n\t{line}" for line in lines) + ("\n}" if lines else "}")
-        parts.append(f"::{item.id}::{_esc(item.stem)} {block}")
+        parts.append(f"{comment}::{item.id}::[markdown]{_esc(item.stem)} {block}")
     if problems and not skip_unsupported:
         raise GiftError(problems)
     return "\n\n".join(parts) + "\n"

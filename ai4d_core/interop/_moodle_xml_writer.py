@@ -1,4 +1,8 @@
-"""Moodle XML export: items to a `<quiz>` that `parse_moodle_xml` (and Moodle) read back (losses: see moodle_xml)."""
+"""Moodle XML export: items to a `<quiz>` that `parse_moodle_xml` (and Moodle) read back (losses: see moodle_xml).
+
+Texts are written `markdown` (AI4D's text format), option and answer texts `plain_text`; grades must be
+Moodle's, cloze part weights whole numbers; ordering items become qtype_ordering questions.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,12 @@ from ai4d_core.domain.items import (
     MultipleChoiceItem,
     NumericItem,
     OpenResponseItem,
+    OrderingItem,
     ShortAnswerItem,
     SingleChoiceItem,
     TrueFalseItem,
 )
-from ai4d_core.interop._cloze import format_cloze
+from ai4d_core.interop._cloze import format_cloze, weight_problems
 from ai4d_core.interop._common import (
     PLACEHOLDER_EXPLANATION,
     PLACEHOLDER_MODEL_ANSWER,
@@ -26,6 +31,7 @@ from ai4d_core.interop._common import (
     numeric_bounds,
     percent,
 )
+from ai4d_core.interop._importing import grade_problems
 
 _QTYPES = {
     "single_choice": "multichoice",
@@ -36,6 +42,12 @@ _QTYPES = {
     "matching": "matching",
     "open_response": "essay",
     "cloze": "cloze",
+    "ordering": "ordering",
+}
+_GRADINGS = {
+    "all_or_nothing": "ALL_OR_NOTHING",
+    "absolute_position": "ABSOLUTE_POSITION",
+    "relative_next": "RELATIVE_NEXT_EXCLUDE_LAST",
 }
 
 
@@ -45,15 +57,15 @@ def _value(parent: ET.Element, tag: str, value: str) -> ET.Element:
     return element
 
 
-def _formatted(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
-    """`<tag format="plain_text" ...><text>text</text></tag>`."""
-    element = ET.SubElement(parent, tag, {"format": "plain_text", **attrs})
+def _formatted(parent: ET.Element, tag: str, text: str, fmt: str = "markdown", **attrs: str) -> ET.Element:
+    """`<tag format="markdown" ...><text>text</text></tag>`."""
+    element = ET.SubElement(parent, tag, {"format": fmt, **attrs})
     _value(element, "text", text)
     return element
 
 
 def _answer(question: ET.Element, weight: float, text: str, feedback: str = "") -> ET.Element:
-    answer = _formatted(question, "answer", text, fraction=percent(weight))
+    answer = _formatted(question, "answer", text, "plain_text", fraction=percent(weight))
     _formatted(answer, "feedback", feedback)
     return answer
 
@@ -77,7 +89,7 @@ def _matching(question: ET.Element, item: MatchingItem) -> None:
     pairs = [(p.text, targets[item.key[p.id]]) for p in item.prompts]
     used = set(item.key.values())
     for prompt, target in pairs + [("", text) for tid, text in targets.items() if tid not in used]:
-        sub = _formatted(question, "subquestion", prompt)
+        sub = _formatted(question, "subquestion", prompt, "plain_text")
         _value(ET.SubElement(sub, "answer"), "text", target)
 
 
@@ -91,6 +103,17 @@ def _essay(question: ET.Element, item: OpenResponseItem) -> None:
     model = "" if item.model_answer == PLACEHOLDER_MODEL_ANSWER else item.model_answer
     _formatted(question, "graderinfo", model)
     _formatted(question, "responsetemplate", "")
+
+
+def _ordering(question: ET.Element, item: OrderingItem) -> None:
+    entries = {e.id: e.text for e in item.entries}
+    for tag, value in (("layouttype", "VERTICAL"), ("selecttype", "ALL"), ("selectcount", "0")):
+        _value(question, tag, value)
+    _value(question, "gradingtype", _GRADINGS[item.grading])
+    _value(question, "showgrading", "SHOW")
+    _value(question, "numberingstyle", "none")
+    for position, entry_id in enumerate(item.key, start=1):
+        _formatted(question, "answer", entries[entry_id], "plain_text", fraction=str(position))
 
 
 def _body(question: ET.Element, item: Item) -> None:
@@ -112,14 +135,16 @@ def _body(question: ET.Element, item: Item) -> None:
         _matching(question, item)
     elif isinstance(item, OpenResponseItem):
         _essay(question, item)
+    elif isinstance(item, OrderingItem):
+        _ordering(question, item)
 
 
 def to_moodle_xml(items: Iterable[Item], *, skip_unsupported: bool = False) -> str:
     """Items as a Moodle XML `<quiz>`: a category question per change of topic; each question named and
-    id-numbered with the item id, its texts in `plain_text` format.
+    id-numbered with the item id, its texts in `markdown` format.
 
-    Moodle XML has no ordering or SQL questions here: such items raise a `MoodleXmlError` naming them, or are
-    left out with `skip_unsupported=True`.
+    Items Moodle cannot take (SQL questions, weights that are not Moodle's grades, cloze weights that are not
+    whole) raise a `MoodleXmlError` naming them, or are left out with `skip_unsupported=True`.
     """
     quiz = ET.Element("quiz")
     quiz.append(ET.Comment(" Exported by AI4D. Each idnumber is the item id; each category, its topic. "))
@@ -129,6 +154,9 @@ def to_moodle_xml(items: Iterable[Item], *, skip_unsupported: bool = False) -> s
         qtype = _QTYPES.get(item.type)
         if qtype is None:
             problems.append(f"item {item.id!r}: Moodle XML export does not carry {item.type} items")
+            continue
+        if bad := grade_problems(item) + (weight_problems(item) if isinstance(item, ClozeItem) else []):
+            problems.extend(bad)
             continue
         if item.topic != topic:
             topic = item.topic

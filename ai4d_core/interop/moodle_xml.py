@@ -1,25 +1,37 @@
-"""Moodle XML import (export: `to_moodle_xml`, in `_moodle_xml_writer`). Pure: text in, items out.
+"""Moodle XML import, read as Moodle's qformat_xml reads it (export: `to_moodle_xml`, in `_moodle_xml_writer`).
 
-Parsed with defusedxml, DTDs forbidden: a `<!DOCTYPE>` (so any entity, internal or external, and any
-"billion laughs") refuses the file. Question types read: `category` (sets the topic of the questions after it: the
-last path segment, slugified), `multichoice` (`<single>true</single>`: single_choice, keyed by the answer of
-fraction 100, negative marking when every wrong answer has a negative fraction; `false`: multiple_choice with the
-fractions as weights), `truefalse`, `shortanswer` (`<usecase>`), `numerical` (answer ± `<tolerance>`), `matching`
-(subquestions; one with no text is a distractor), `essay` (`<graderinfo>` is the model answer, `<maxwordlimit>`
-the word limit) and `cloze`/`multianswer` (embedded answers, see `_cloze`). `description` questions are skipped.
-`<generalfeedback>` is the explanation; `<tags>` the tags; `<idnumber>`, when a valid id, the id (the export
-writes it), else the `<name>` as in GIFT. HTML texts become plain text.
+Parsed with defusedxml, DTDs forbidden: a `<!DOCTYPE>` (so any entity, internal or external, and any "billion
+laughs") refuses the file. Question types read (see `_xml_readers`): `category` (sets the topic of the questions
+after it: the last path segment, slugified), `multichoice` (`<single>` true, Moodle's default: single_choice
+keyed by the 100% answer; false: multiple_choice, the grades as weights), `truefalse`, `shortanswer`
+(`<usecase>`), `numerical` (value ± `<tolerance>`), `matching` (a subquestion without text is a distractor),
+`essay` (`<graderinfo>` the model answer, `<maxwordlimit>` the word limit), `cloze`/`multianswer` (embedded
+answers, see `_cloze`) and `ordering` (qtype_ordering: the answers in their right order).
+Texts follow Moodle's formats per element: a `<questiontext>` without `format` is html (entities decoded, tags
+dropped: see `_text`); the other texts default to the question text's format. Grades must be Moodle's
+(`GRADE_LIST` in `_importing`; `fraction="33"` refuses the file, as Moodle does, unless
+`match_grades="nearest"`). `<generalfeedback>` is the explanation; `<tags>` the tags; `<idnumber>`, when a valid
+id, the id (the export writes it), else the `<name>` as in GIFT, and an idnumber that is no valid id is kept as
+the tag `moodle-idnumber:<idnumber>`.
 
-Not carried: partial credit on a single-answer question's wrong options, answers worth nothing in short answer
-and numerical questions (catch-all feedback), per-option feedback of single choice and true/false, units,
-penalties, level, difficulty, subtopic, version; numeric ranges and relative tolerances are written as
-value ± absolute tolerance. Any problem refuses the whole file with a `MoodleXmlError` naming the question.
+What AI4D cannot carry, and so refuses (or leaves out with `skip_unsupported=True`, listed in `skipped`):
+`description` questions, calculated (simple, multi), drag-and-drop, select-missing-words, random and plugin
+types, attached files (`<file>`, `@@PLUGINFILE@@`), images and media, numerical units with multipliers,
+essays needing attached files, several 100% answers in a one-answer question, multiple-answer grades not
+adding up to 100%, questions without a reachable 100%, ordering graded otherwise than all or nothing, absolute
+position or next entries, or showing a subset. Imported but not carried (listed per question in `notes`):
+per-answer feedback of single choice and true/false, partial credit and penalties on the other answers of a
+one-answer question, answers worth 0% or less of short answer and numerical questions (the `*` catch-all),
+hints, attachments allowed, minimum word counts and response templates of essays, a single unit; never carried:
+combined feedback, penalties for retries, default marks, level, difficulty, subtopic, version.
+Moodle refuses, and so does AI4D: XML that is not well formed, a type Moodle does not know, fractions that are
+no numbers or not Moodle's grades, a short answer without a 100% answer, a numerical answer that is no number,
+cloze texts Moodle's validation refuses. Each problem names its question (number and name).
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -27,150 +39,22 @@ from defusedxml import DefusedXmlException
 
 from ai4d_core.domain.item_base import ItemStatus
 from ai4d_core.domain.items import Item
-from ai4d_core.interop._cloze import ClozeSyntaxError, parse_cloze
-from ai4d_core.interop._common import (
-    ID_PATTERN,
-    ImportOptions,
-    MoodleXmlError,
-    derive_id,
-    html_to_text,
-    open_response_fields,
-    topic_from_category,
-    unique_ids,
-    validate,
-    weight_from_percent,
-)
+from ai4d_core.interop._common import ImportOptions, MoodleXmlError, topic_from_category
+from ai4d_core.interop._importing import BankImport, Draft, Gatherer, MatchGrades, QuestionError, unsupported
 from ai4d_core.interop._moodle_xml_writer import to_moodle_xml
+from ai4d_core.interop._xml_readers import READERS, Question, raw_text, text_format
 
-
-class _QuestionError(Exception):
-    """A problem inside one question; the caller prefixes where it is."""
-
-
-def _text(element: ET.Element | None) -> str:
-    """The `<text>` of a formatted field (`<questiontext format="html"><text>...`), as plain text."""
-    if element is None:
-        return ""
-    raw = element.findtext("text") or ""
-    return html_to_text(raw) if element.get("format", "") == "html" else raw.strip()
-
-
-def _field(question: ET.Element, tag: str) -> str:
-    return _text(question.find(tag))
-
-
-def _flag(question: ET.Element, tag: str, default: bool) -> bool:
-    raw = (question.findtext(tag) or "").strip().casefold()
-    return default if not raw else raw in {"1", "true", "yes"}
-
-
-def _answers(question: ET.Element) -> list[tuple[float, str, str, ET.Element]]:
-    """(weight, text, feedback, element) of each `<answer>`."""
-    found = []
-    for k, answer in enumerate(question.findall("answer"), start=1):
-        raw = answer.get("fraction", "0")
-        try:
-            weight = weight_from_percent(raw)
-        except ValueError:
-            raise _QuestionError(f"answer {k} fraction {raw!r} is not a number between -100 and 100") from None
-        found.append((weight, _text(answer), _field(answer, "feedback"), answer))
-    if not found:
-        raise _QuestionError("has no <answer>")
-    return found
-
-
-def _multichoice(question: ET.Element, stem: str) -> dict[str, Any]:
-    answers = _answers(question)
-    ids = [chr(ord("a") + i) for i in range(len(answers))]
-    if not _flag(question, "single", default=True):
-        options = [
-            {"id": i, "text": t, "weight": w, "feedback": f} for i, (w, t, f, _) in zip(ids, answers, strict=True)
-        ]
-        return {"type": "multiple_choice", "options": options}
-    keys = [i for i, (weight, *_) in zip(ids, answers, strict=True) if weight == 1]
-    if len(keys) != 1:
-        raise _QuestionError(f"a single-answer question needs exactly one answer of fraction 100, found {len(keys)}")
-    wrong = [weight for weight, *_ in answers if weight != 1]
-    return {
-        "type": "single_choice",
-        "options": [{"id": i, "text": text} for i, (_, text, _, _) in zip(ids, answers, strict=True)],
-        "key": keys[0],
-        "negative_marking": bool(wrong) and all(w < 0 for w in wrong),
-    }
-
-
-def _truefalse(question: ET.Element, stem: str) -> dict[str, Any]:
-    right = [text.casefold() for weight, text, *_ in _answers(question) if weight == 1]
-    if len(right) != 1 or right[0] not in {"true", "false"}:
-        raise _QuestionError("needs one answer 'true' or 'false' of fraction 100")
-    return {"type": "true_false", "key": right[0] == "true"}
-
-
-def _shortanswer(question: ET.Element, stem: str) -> dict[str, Any]:
-    accepted = [{"text": t, "weight": w, "feedback": f} for w, t, f, _ in _answers(question) if w > 0]
-    return {"type": "short_answer", "answers": accepted, "case_sensitive": _flag(question, "usecase", False)}
-
-
-def _float(raw: str | None, what: str) -> float:
-    try:
-        return float((raw or "0").strip())
-    except ValueError:
-        raise _QuestionError(f"{what} {raw!r} is not a number") from None
-
-
-def _numerical(question: ET.Element, stem: str) -> dict[str, Any]:
-    found = []
-    for k, (weight, text, feedback, answer) in enumerate(_answers(question), start=1):
-        if weight > 0:
-            value = _float(text, f"answer {k} value")
-            tolerance = _float(answer.findtext("tolerance"), f"answer {k} tolerance")
-            found.append({"value": value, "tolerance": tolerance, "weight": weight, "feedback": feedback})
-    return {"type": "numeric", "answers": found}
-
-
-def _matching(question: ET.Element, stem: str) -> dict[str, Any]:
-    prompts: list[dict[str, str]] = []
-    targets: dict[str, str] = {}  # text -> id
-    key: dict[str, str] = {}
-    for k, sub in enumerate(question.findall("subquestion"), start=1):
-        target = _text(sub.find("answer"))
-        if not target:
-            raise _QuestionError(f"subquestion {k} has no answer text")
-        target_id = targets.setdefault(target, f"t{len(targets) + 1}")
-        if prompt := _text(sub):
-            prompts.append({"id": f"p{len(prompts) + 1}", "text": prompt})
-            key[prompts[-1]["id"]] = target_id
-    targets_list = [{"id": i, "text": t} for t, i in targets.items()]
-    return {"type": "matching", "prompts": prompts, "targets": targets_list, "key": key}
-
-
-def _essay(question: ET.Element, stem: str) -> dict[str, Any]:
-    fields = open_response_fields(_field(question, "graderinfo") or _field(question, "generalfeedback"), stem)
-    raw = (question.findtext("maxwordlimit") or "").strip()
-    if raw:
-        if not raw.isdigit():
-            raise _QuestionError(f"maxwordlimit {raw!r} is not a whole number")
-        fields["max_words"] = int(raw)
-    return {"type": "open_response", **fields}
-
-
-def _cloze(question: ET.Element, stem: str) -> dict[str, Any]:
-    try:
-        new_stem, gaps = parse_cloze(stem)
-    except ClozeSyntaxError as exc:
-        raise _QuestionError(str(exc)) from None
-    return {"type": "cloze", "stem": new_stem, "gaps": gaps}
-
-
-_READERS: dict[str, Callable[[ET.Element, str], dict[str, Any]]] = {
-    "multichoice": _multichoice,
-    "truefalse": _truefalse,
-    "shortanswer": _shortanswer,
-    "numerical": _numerical,
-    "matching": _matching,
-    "essay": _essay,
-    "cloze": _cloze,
-    "multianswer": _cloze,
+_KNOWN_ELSEWHERE = {
+    "description": "a description is no question",
+    "calculated": "calculated questions (values drawn from datasets)",
+    "calculatedsimple": "calculated questions (values drawn from datasets)",
+    "calculatedmulti": "calculated questions (values drawn from datasets)",
+    "random": "a random question drawn from a category",
+    "randomsamatch": "random short-answer matching",
+    "ddwtos": "drag-and-drop into text",
+    "ddimageortext": "drag-and-drop onto an image",
+    "ddmarker": "drag-and-drop markers",
+    "gapselect": "select missing words",
 }
 
 
@@ -188,6 +72,61 @@ def _root(text: str | bytes) -> ET.Element:
     return root
 
 
+def _fields(element: ET.Element, qtype: str, grades: MatchGrades) -> tuple[dict[str, Any], list[str]]:
+    if qtype in _KNOWN_ELSEWHERE:
+        raise unsupported(_KNOWN_ELSEWHERE[qtype])
+    reader = READERS.get(qtype)
+    if reader is None:
+        raise unsupported(f"question type {qtype!r} (a Moodle plugin or an unknown type)")
+    if element.find("image_base64") is not None or element.find("image") is not None:
+        raise unsupported("an image (the old <image> element)")
+    fmt = text_format(element.find("questiontext"), "html")
+    question = Question(element, fmt, grades)
+    stem = question.text("questiontext", "the question text")
+    fields, notes = reader(question)
+    if any(raw_text(hint) for hint in element.findall("hint")):
+        notes.append("hints are not carried")
+    explanation = question.text("generalfeedback", "the general feedback")
+    return {"stem": stem, "explanation": explanation} | fields, notes
+
+
+def read_moodle_xml(
+    text: str | bytes,
+    *,
+    default_topic: str = "imported",
+    default_level: int = 1,
+    status: ItemStatus = ItemStatus.PROVISIONAL,
+    language: str = "en",
+    match_grades: MatchGrades = "error",
+    skip_unsupported: bool = False,
+) -> BankImport:
+    """Every question of a Moodle XML file as a validated item, in file order, with what was left out and what
+    the items do not carry; a `MoodleXmlError` refuses the whole file, naming each problem's question."""
+    options = ImportOptions("moodle_xml", default_topic, default_level, status, language)
+    root = _root(text)
+    gathered = Gatherer(MoodleXmlError, "moodle_xml", skip_unsupported)
+    topic = options.default_topic
+    for n, element in enumerate(root.findall("question"), start=1):
+        qtype = element.get("type", "").strip()
+        name = (element.findtext("name/text") or "").strip()
+        where = f"question #{n} ({qtype} {name!r})" if name else f"question #{n} ({qtype or 'no type'})"
+        if qtype == "category":
+            topic = topic_from_category(element.findtext("category/text") or "", options.default_topic)
+            continue
+        try:
+            fields, notes = _fields(element, qtype, match_grades)
+        except QuestionError as exc:
+            gathered.refused(n, where, exc)
+            continue
+        stem, explanation = str(fields.pop("stem")), str(fields.pop("explanation"))
+        tags = tuple(dict.fromkeys(t for t in (raw_text(tag) for tag in element.findall("tags/tag")) if t))
+        common = options.common("", topic, stem, explanation) | {"tags": tags}
+        idnumber = (element.findtext("idnumber") or "").strip()
+        gathered.drafts.append(Draft(n, where, name, idnumber, common | fields))
+        gathered.note(where, notes)
+    return gathered.result()
+
+
 def parse_moodle_xml(
     text: str | bytes,
     *,
@@ -195,49 +134,19 @@ def parse_moodle_xml(
     default_level: int = 1,
     status: ItemStatus = ItemStatus.PROVISIONAL,
     language: str = "en",
+    match_grades: MatchGrades = "error",
+    skip_unsupported: bool = False,
 ) -> list[Item]:
-    """Every question of a Moodle XML file as a validated item, in file order; a `MoodleXmlError` refuses the
-    whole file."""
-    options = ImportOptions("moodle_xml", default_topic, default_level, status, language)
-    root = _root(text)
-    problems: list[tuple[int, str]] = []
-    drafts: list[tuple[int, str, str, dict[str, Any]]] = []
-    topic = options.default_topic
-    for n, question in enumerate(root.findall("question"), start=1):
-        qtype = question.get("type", "")
-        name = (question.findtext("name/text") or "").strip()
-        where = f"question #{n} ({qtype} {name!r})" if name else f"question #{n} ({qtype or 'no type'})"
-        if qtype == "category":
-            topic = topic_from_category(question.findtext("category/text") or "", options.default_topic)
-            continue
-        if qtype == "description":
-            continue
-        reader = _READERS.get(qtype)
-        if reader is None:
-            problems.append((n, f"{where}: question type {qtype!r} is not supported"))
-            continue
-        stem = _field(question, "questiontext")
-        try:
-            fields = {"stem": stem, **reader(question, stem)}
-        except _QuestionError as exc:
-            problems.append((n, f"{where}: {exc}"))
-            continue
-        idnumber = (question.findtext("idnumber") or "").strip()
-        tags = tuple(t for t in (_text(tag) for tag in question.findall("tags/tag")) if t)
-        common = options.common("", topic, fields["stem"], _field(question, "generalfeedback"))
-        title = idnumber if ID_PATTERN.fullmatch(idnumber) else name
-        drafts.append((n, where, title, common | {"tags": tags} | fields))
-    ids = unique_ids(derive_id("moodle_xml", title, fields["stem"]) for *_, title, fields in drafts)
-    items: list[Item] = []
-    for (n, where, _, fields), item_id in zip(drafts, ids, strict=True):
-        result = validate({**fields, "id": item_id}, where)
-        if isinstance(result, str):
-            problems.append((n, result))
-        else:
-            items.append(result)
-    if problems:
-        raise MoodleXmlError(message for _, message in sorted(problems))
-    return items
+    """The items of `read_moodle_xml` (a `MoodleXmlError` refuses the whole file)."""
+    return read_moodle_xml(
+        text,
+        default_topic=default_topic,
+        default_level=default_level,
+        status=status,
+        language=language,
+        match_grades=match_grades,
+        skip_unsupported=skip_unsupported,
+    ).items
 
 
-__all__ = ["MoodleXmlError", "parse_moodle_xml", "to_moodle_xml"]
+__all__ = ["MoodleXmlError", "parse_moodle_xml", "read_moodle_xml", "to_moodle_xml"]

@@ -65,7 +65,6 @@ def test_categories_ids_tags_and_html(items, by_id) -> None:
     assert (joins.key, joins.negative_marking) == ("a", False)
     assert by_id["negative-marking"].negative_marking  # from the name: no idnumber
     assert by_id["pi"].topic == "statistics"
-    assert "intro" not in by_id  # a description is no item
 
 
 def test_choice_true_false_short_answer_numeric(by_id) -> None:
@@ -174,7 +173,7 @@ def test_dtds_and_entities_are_refused(text) -> None:
 
 
 GOOD = _question("truefalse", "Fine", '<answer fraction="100"><text>true</text></answer>')
-MALFORMED = [
+MALFORMED = [  # what Moodle refuses too
     (
         _question(
             "multichoice",
@@ -185,12 +184,16 @@ MALFORMED = [
         "question #2 (multichoice 'Joins'): answer 1 fraction 'abc' is not a number",
     ),
     (
-        _question("calculated", "Calc", ""),
-        "question #2 (calculated 'Calc'): question type 'calculated' is not supported",
+        _question("shortanswer", "Thirds", '<answer fraction="33"><text>a</text></answer>'),
+        "question #2 (shortanswer 'Thirds'): grade 33% is not one of Moodle's grades",
     ),
     (
-        _question("multichoice", "NoKey", '<answer fraction="50"><text>a</text></answer>'),
-        "question #2 (multichoice 'NoKey'): a single-answer question needs exactly one answer of fraction 100",
+        _question("shortanswer", "Half", '<answer fraction="50"><text>a</text></answer>'),
+        "question #2 (shortanswer 'Half'): no answer is worth 100%",
+    ),
+    (
+        _question("multichoice", "One", '<answer fraction="100"><text>a</text></answer>'),
+        "question #2 (multichoice 'One'): a multiple choice question needs at least two answers",
     ),
     (_question("multichoice", "Empty", ""), "question #2 (multichoice 'Empty'): has no <answer>"),
     (
@@ -202,27 +205,23 @@ MALFORMED = [
         "question #2 (numerical 'Tol'): answer 1 tolerance 'x' is not a number",
     ),
     (
-        _question("truefalse", "TF", '<answer fraction="100"><text>maybe</text></answer>'),
-        "question #2 (truefalse 'TF'): needs one answer 'true' or 'false' of fraction 100",
-    ),
-    (
         _question("matching", "One", "<subquestion><text>a</text><answer><text>1</text></answer></subquestion>"),
         "question #2 (matching 'One'): prompts: Tuple should have at least 2 items",
     ),
     (
         '<question type="cloze"><name><text>C</text></name><questiontext><text>'
-        "A {1:MULTIRESPONSE:=a~=b} gap.</text></questiontext></question>",
-        "question #2 (cloze 'C'): embedded answer 1 (MULTIRESPONSE): this type is not supported",
+        "A {1:MULTICHOICE:=a} gap.</text></questiontext></question>",
+        "question #2 (cloze 'C'): embedded answer 1 (MULTICHOICE): this type of part requires at least 2 choices",
     ),
     (
         '<question type="cloze"><name><text>C</text></name><questiontext><text>'
-        "A {1:SA:=a} and {1:SA:=b gap.</text></questiontext></question>",
-        "question #2 (cloze 'C'): embedded answer 2: never closed",
+        "A {1:NM:=ten} gap.</text></questiontext></question>",
+        "question #2 (cloze 'C'): embedded answer 1 (NM): the answer 'ten' must be a number",
     ),
     (
         '<question type="multianswer"><name><text>C</text></name><questiontext><text>'
-        "No gap.</text></questiontext></question>",
-        "question #2 (multianswer 'C'): no embedded answer",
+        "No gap, and {1:SA} is text.</text></questiontext></question>",
+        "question #2 (multianswer 'C'): the question text must include at least one embedded answer",
     ),
     (
         _question("essay", "Words", "<maxwordlimit>many</maxwordlimit>"),
@@ -249,5 +248,5 @@ def test_not_well_formed_xml_names_the_line_and_a_wrong_root_is_named() -> None:
 def test_every_problem_is_listed_in_file_order() -> None:
     bad = _question("numerical", "N", '<answer fraction="100"><text>x</text></answer>')
     with pytest.raises(MoodleXmlError) as caught:
-        _import(_quiz(GOOD, _question("calculated", "C", ""), bad))
+        _import(_quiz(GOOD, _question("shortanswer", "C", '<answer fraction="90"><text>c</text></answer>'), bad))
     assert [p.split(" (")[0] for p in caught.value.problems] == ["question #2", "question #3"]
