@@ -10,6 +10,7 @@ import typer
 
 from ai4d_cli.admin import admin_app
 from ai4d_cli.cohorts import cohorts_app
+from ai4d_cli.irt import irt_app
 from ai4d_cli.items import items_app
 from ai4d_cli.mail import mail_app
 from ai4d_cli.privacy import privacy_app
@@ -30,6 +31,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(cohorts_app, name="cohorts")
 app.add_typer(admin_app, name="admin")
 app.add_typer(mail_app, name="mail")
+app.add_typer(irt_app, name="irt")
 
 FlowName = StrEnum("FlowName", [(name, name) for name in (*FLOW_NAMES, "all")])  # type: ignore[misc]
 

@@ -1,0 +1,95 @@
+"""`ai4d irt ...`: item response theory on an analyst's own data (no database involved)."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:  # numpy and scipy load only when the command runs (every `ai4d` start imports this module)
+    from ai4d_core.domain.irt_calibration import CalibrationResult
+    from ai4d_core.interop.response_matrix import ResponseMatrix
+
+irt_app = typer.Typer(help="Item response theory on your own response data.", no_args_is_help=True)
+
+
+class PriorChoice(StrEnum):
+    none = "none"
+    weak = "weak"
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else round(float(value), 4)
+
+
+def _warnings(matrix: ResponseMatrix, result: CalibrationResult, prior: PriorChoice) -> list[str]:
+    import numpy as np
+
+    notes = []
+    if prior is PriorChoice.none:
+        right = np.bincount(matrix.items, weights=matrix.weights * matrix.scores, minlength=len(matrix.item_ids))
+        for item, (share_right, n) in enumerate(zip(right, result.n_responses, strict=True)):
+            if share_right in (0.0, n):
+                kind = "right" if share_right else "wrong"
+                notes.append(
+                    f"item {matrix.item_ids[item]!r}: every response is {kind}, so it has no finite "
+                    "estimate (use --prior weak)"
+                )
+    if not result.converged:
+        notes.append(f"the EM did not converge in {result.iterations} iterations")
+    return notes
+
+
+@irt_app.command("calibrate")
+def calibrate(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="Wide CSV: one row per examinee, one column per item (0, 1 or blank), optional freq column.",
+        ),
+    ],
+    prior: Annotated[
+        PriorChoice, typer.Option(help="none: maximum likelihood; weak: log a ~ N(0, 0.5²), b ~ N(0, 2²).")
+    ] = PriorChoice.none,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Fit a 2PL model by marginal maximum likelihood: a, b and their SEs per item, P = 1/(1+exp(-a(θ-b)))."""
+    from ai4d_core.domain.irt_calibration import calibrate_2pl
+    from ai4d_core.interop.response_matrix import ResponseMatrixError, parse_response_matrix
+
+    try:
+        matrix = parse_response_matrix(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        typer.echo(f"error: {file}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
+        raise typer.Exit(1) from exc
+    except ResponseMatrixError as exc:
+        typer.echo(f"error: {file}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    result = calibrate_2pl(
+        matrix.persons, matrix.items, matrix.scores, len(matrix.item_ids), weights=matrix.weights, prior=prior.value
+    )
+    for note in _warnings(matrix, result, prior):
+        typer.echo(f"warning: {note}", err=True)
+    rows = [
+        {"id": item_id, "a": _number(a), "b": _number(b), "se_a": _number(se_a), "se_b": _number(se_b)}
+        for item_id, a, b, se_a, se_b in zip(matrix.item_ids, result.a, result.b, result.se_a, result.se_b, strict=True)
+    ]
+    if as_json:
+        typer.echo(json.dumps({"items": rows, "log_likelihood": round(result.log_likelihood, 4)}, indent=2))
+        return
+    width = max(len("id"), *(len(i) for i in matrix.item_ids))
+    typer.echo(f"{'id':<{width}} {'a':>9} {'b':>9} {'se_a':>9} {'se_b':>9}")
+    for row in rows:
+        cells = " ".join("      nan" if row[k] is None else f"{row[k]:>9.4f}" for k in ("a", "b", "se_a", "se_b"))
+        typer.echo(f"{row['id']:<{width}} {cells}")
+    state = "converged" if result.converged else "NOT converged"
+    typer.echo(
+        f"log-likelihood {result.log_likelihood:.4f} ({len(matrix.item_ids)} items, "
+        f"{matrix.n_examinees} examinees, {result.iterations} EM iterations, {state})"
+    )

@@ -1,0 +1,124 @@
+"""Read a wide response matrix (CSV text) into the long arrays `calibrate_2pl` takes. Pure: text in, arrays out.
+
+One row per examinee, one column per item (the header holds the item ids), cells `0`, `1` or blank (not
+presented); an optional `freq` column (any case) counts identical rows (a whole number; 0 drops the row).
+Commas, semicolons or tabs separate the cells (detected from the header). A row that answers no item is
+skipped. Every problem is refused with its line and column: a cell that is not 0, 1 or blank, a bad `freq`,
+an empty or duplicate header, a row of the wrong length, no items, no rows, an item nobody answered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["ResponseMatrix", "ResponseMatrixError", "parse_response_matrix"]
+
+FREQ_COLUMN = "freq"
+_CELLS = {"0": 0.0, "1": 1.0}
+
+
+class ResponseMatrixError(ValueError):
+    """A response matrix that cannot be read; the message names the line and column."""
+
+
+@dataclass(frozen=True)
+class ResponseMatrix:
+    """Long format: one entry per answered cell; `weights` repeat each row's frequency on its cells."""
+
+    item_ids: tuple[str, ...]
+    persons: NDArray[np.intp]
+    items: NDArray[np.intp]
+    scores: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    n_examinees: int  # rows read, each counted `freq` times
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+
+
+def _header(cells: list[str]) -> tuple[list[str], int | None]:
+    names = [c.strip() for c in cells]
+    freq_at = [i for i, name in enumerate(names) if name.lower() == FREQ_COLUMN]
+    if len(freq_at) > 1:
+        raise ResponseMatrixError(
+            f"line 1: more than one '{FREQ_COLUMN}' column (columns {freq_at[0] + 1} and {freq_at[1] + 1})"
+        )
+    seen: dict[str, int] = {}
+    for col, name in enumerate(names, start=1):
+        if not name:
+            raise ResponseMatrixError(f"line 1, column {col}: empty item id")
+        if name in seen:
+            raise ResponseMatrixError(f"line 1: duplicate column {name!r} (columns {seen[name]} and {col})")
+        seen[name] = col
+    if len(names) - len(freq_at) == 0:
+        raise ResponseMatrixError("line 1: no item columns")
+    return names, (freq_at[0] if freq_at else None)
+
+
+def _frequency(cell: str, line: int) -> int:
+    text = cell.strip()
+    if not text.isdigit():
+        raise ResponseMatrixError(f"line {line}, column '{FREQ_COLUMN}': {cell!r} is not a whole number >= 0")
+    return int(text)
+
+
+def parse_response_matrix(text: str) -> ResponseMatrix:
+    """Parse the CSV text; raises `ResponseMatrixError` with the line and column of the first problem."""
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise ResponseMatrixError("line 1: no header (expected the item ids)")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
+    names, freq_col = _header(next(reader))
+    item_cols = [i for i in range(len(names)) if i != freq_col]
+    persons: list[int] = []
+    items: list[int] = []
+    scores: list[float] = []
+    weights: list[float] = []
+    n_rows = n_examinees = 0
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(names):
+            raise ResponseMatrixError(f"line {line}: {len(cells)} cells, expected {len(names)} (as in the header)")
+        freq = 1 if freq_col is None else _frequency(cells[freq_col], line)
+        answered = []
+        for item, col in enumerate(item_cols):
+            cell = cells[col].strip()
+            if not cell:
+                continue
+            if cell not in _CELLS:
+                raise ResponseMatrixError(f"line {line}, column {names[col]!r}: {cells[col]!r} is not 0, 1 or blank")
+            answered.append((item, _CELLS[cell]))
+        if freq == 0 or not answered:
+            continue
+        for item, score in answered:
+            persons.append(n_rows)
+            items.append(item)
+            scores.append(score)
+            weights.append(float(freq))
+        n_rows += 1
+        n_examinees += freq
+    if n_rows == 0:
+        raise ResponseMatrixError("no examinee rows with a response")
+    item_idx = np.array(items, dtype=np.intp)
+    counts = np.bincount(item_idx, minlength=len(item_cols))
+    if (counts == 0).any():
+        missing = int(np.flatnonzero(counts == 0)[0])
+        raise ResponseMatrixError(f"column {item_cols[missing] + 1} ({names[item_cols[missing]]!r}): no responses")
+    return ResponseMatrix(
+        tuple(names[c] for c in item_cols),
+        np.array(persons, dtype=np.intp),
+        item_idx,
+        np.array(scores),
+        np.array(weights),
+        n_examinees,
+    )
