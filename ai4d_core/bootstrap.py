@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ai4d_core.adapters.duckdb_warehouse import DuckDBWarehouse
     from ai4d_core.adapters.mongo_profiles import MongoProfileStore
     from ai4d_core.adapters.sql.items import SqlItemStore
+    from ai4d_core.adapters.sql.quiz_sessions import SqlQuizSessionStore
     from ai4d_core.adapters.sql.users import SqlUserStore
     from ai4d_core.adapters.sql_sandbox_process import IsolatedSandbox
     from ai4d_core.llm.client import LlmClient
@@ -59,6 +60,13 @@ class Container:
         return SqlItemStore(self.engine)
 
     @cached_property
+    def quiz_sessions(self) -> SqlQuizSessionStore:
+        """Learners' quiz sessions, their answers and the raw submissions they write (one transaction each)."""
+        from ai4d_core.adapters.sql.quiz_sessions import SqlQuizSessionStore
+
+        return SqlQuizSessionStore(self.engine)
+
+    @cached_property
     def profiles(self) -> MongoProfileStore:
         from ai4d_core.adapters.mongo_profiles import MongoProfileStore
 
@@ -97,7 +105,8 @@ class Container:
             self.mongo_client.close()
         if "sql_sandbox" in self.__dict__:
             self.sql_sandbox.close()
-        for name in ("engine", "mongo_client", "users", "items", "profiles", "warehouse", "llm", "sql_sandbox"):
+        built = ("engine", "mongo_client", "users", "items", "quiz_sessions", "profiles", "warehouse", "llm")
+        for name in (*built, "sql_sandbox"):
             self.__dict__.pop(name, None)
 
     def __enter__(self) -> Container:

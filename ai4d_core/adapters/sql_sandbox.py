@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import duckdb
 
-from ai4d_core.domain.result_sets import FixtureError, QueryError, QueryRefusedError, ResultSet
+from ai4d_core.domain.result_sets import FixtureError, QueryError, QueryRefusedError, QuerySyntaxError, ResultSet
 
 _LOCKED_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
@@ -63,6 +63,8 @@ class DuckDBSandbox:
         with self._fixture(setup_sql) as conn:
             try:
                 statements = conn.extract_statements(query)
+            except duckdb.ParserException as exc:
+                raise QuerySyntaxError(self._reason(exc)) from None
             except duckdb.Error as exc:
                 raise QueryError(self._reason(exc)) from None
             if len(statements) != 1:

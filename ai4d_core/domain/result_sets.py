@@ -48,6 +48,10 @@ class QueryError(Exception):
         self.reason = reason
 
 
+class QuerySyntaxError(QueryError):
+    """The learner's SQL does not parse (DuckDB's Parser Error): the quiz sends it back to fix, unscored."""
+
+
 class QueryRefusedError(AnswerError):
     """The learner's SQL is not one read-only query (a single SELECT or WITH): refused, not scored."""
 

@@ -43,6 +43,7 @@ class AnswerIn(BaseModel):
     item_id: Annotated[str, Field(min_length=1, max_length=64)]
     item_version: int | None = Field(default=None, ge=1)
     answer: JsonValue
+    presentation: dict[str, JsonValue] | None = None  # the order shown (`domain.presentation`), copied as is
 
 
 class SubmissionIn(BaseModel):
@@ -59,6 +60,7 @@ class ScoredAnswer:
     item_version: int
     answer_json: str
     score: float
+    presentation: dict[str, JsonValue] | None = None
 
 
 def decode(raw: bytes, max_bytes: int) -> object:
@@ -131,8 +133,18 @@ def parse(data: object, raw: bytes, items_by_stem: Mapping[str, Item]) -> Submis
         raise SubmissionError(f"invalid submission: {_short(exc)}") from exc
 
 
-def score(submission: SubmissionIn, items: Mapping[str, Item], sql: QueryRunner | None = None) -> list[ScoredAnswer]:
-    """Score every answer against the bank (`sql` runs SQL answers); every problem is listed in one error."""
+def score(
+    submission: SubmissionIn,
+    items: Mapping[str, Item],
+    sql: QueryRunner | None = None,
+    versions: Mapping[tuple[str, int], Item] | None = None,
+) -> list[ScoredAnswer]:
+    """Score every answer against the bank (`sql` runs SQL answers); every problem is listed in one error.
+
+    An answer naming its `item_version` is scored against that version: one of `versions` (every stored
+    version) when given, else only the current one in `items`. A version the bank does not have is refused
+    with that reason, never relabelled or dropped.
+    """
     problems: list[str] = []
     scored: list[ScoredAnswer] = []
     seen: set[str] = set()
@@ -145,6 +157,13 @@ def score(submission: SubmissionIn, items: Mapping[str, Item], sql: QueryRunner 
             problems.append(f"item {answer.item_id!r} answered twice")
             continue
         seen.add(answer.item_id)
+        if answer.item_version is not None and answer.item_version != item.version:
+            current = item.version
+            item = versions.get((item.id, answer.item_version)) if versions is not None else None
+            if item is None:
+                known = "" if versions is not None else f" (the current one is {current})"
+                problems.append(f"item {answer.item_id!r} has no version {answer.item_version} in the bank{known}")
+                continue
         try:
             value = score_answer(item, answer.answer, sql=sql)
         except AnswerError as exc:
@@ -154,7 +173,7 @@ def score(submission: SubmissionIn, items: Mapping[str, Item], sql: QueryRunner 
             problems.append(f"item {answer.item_id!r}: the answer cannot be scored ({type(exc).__name__})")
             continue
         answer_json = json.dumps(answer.answer, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        scored.append(ScoredAnswer(item.id, answer.item_version or item.version, answer_json, value))
+        scored.append(ScoredAnswer(item.id, item.version, answer_json, value, answer.presentation))
     if problems:
         more = f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""
         raise SubmissionError("; ".join(problems[:10]) + more)

@@ -81,6 +81,10 @@ POSTGRESQL: tuple[PersonalStore, ...] = (
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted by learner_id (no foreign key)"),
     _pg("score_suggestions", ("attempt_id",), "attempt", "LLM score suggestions and comments on their open answers",
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted by their attempt ids (no foreign key)"),
+    _pg("quiz_sessions", ("learner_id",), "id", "their quizzes: mode, topics, adaptive state (answers' scores, "
+        "ability estimates), the question shown, status and times", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
+    _pg("quiz_answers", ("learner_id",), "id", "every answer of their quizzes: what they typed, the order shown, "
+        "score and feedback", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("profile_state", ("learner_id",), "id", "how far profile analysis has got",
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("outbox", ("payload.learner_id",), "payload", "profiles waiting to reach MongoDB",

@@ -54,10 +54,11 @@ class IngestReport:
 
 def _latest_versions(c: Container) -> Bank:
     """Every item's latest version, retired ones included: an answer given before retirement still counts."""
+    versions = c.items.all_versions()
     latest: dict[str, Item] = {}
-    for (item_id, _version), item in sorted(c.items.all_versions().items()):
+    for (item_id, _version), item in sorted(versions.items()):
         latest[item_id] = item
-    return Bank(list(latest.values()))
+    return Bank(list(latest.values()), versions)
 
 
 def _answered_at(claimed: datetime | None, received: datetime) -> datetime:
@@ -85,9 +86,12 @@ def _check_and_score(
     if sub.size_bytes != len(raw):
         raise wire.SubmissionError("stored payload is truncated; the original was too large")
     parsed = wire.parse(wire.decode(raw, c.settings.max_submission_bytes), raw, bank.by_stem)
-    scored = wire.score(parsed, bank.by_id, c.sql_sandbox)
+    scored = wire.score(parsed, bank.by_id, c.sql_sandbox, bank.versions)
     when = _answered_at(parsed.submitted_at, sub.received_at)
-    rows = [ResponseRow(sub.id, a.item_id, a.item_version, learner, a.answer_json, a.score, when) for a in scored]
+    rows = [
+        ResponseRow(sub.id, a.item_id, a.item_version, learner, a.answer_json, a.score, when, a.presentation)
+        for a in scored
+    ]
     return AcceptedAttempt(sub.id, learner, when, rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -30,9 +31,11 @@ class Receipt:
 
 @dataclass
 class Bank:
-    """The items a submission is checked against: latest active versions by id, and by stem."""
+    """The items a submission is checked against: latest versions by id, and by stem; `versions` every stored
+    version by (id, version) when an answer may name an older one (None: only the latest are known)."""
 
     items: list[Item]
+    versions: Mapping[tuple[str, int], Item] | None = None
 
     @cached_property
     def by_id(self) -> dict[str, Item]:
@@ -54,7 +57,7 @@ def receive(c: Container, learner_id: int, raw: bytes, source: str, bank: Bank |
     try:
         data = wire.decode(raw, c.settings.max_submission_bytes)
         submission = wire.parse(data, raw, bank.by_stem)
-        scored = wire.score(submission, bank.by_id, c.sql_sandbox)
+        scored = wire.score(submission, bank.by_id, c.sql_sandbox, bank.versions)
     except wire.SubmissionError as exc:
         key = f"{learner_id}:sha256:{hashlib.sha256(raw).hexdigest()}"
         return Receipt(

@@ -35,7 +35,7 @@ from ai4d_core.privacy.registry import (
 )
 from ai4d_core.security.passwords import hash_password
 from ai4d_core.security.tokens import new_token
-from ai4d_core.services import accounts, audit, privacy
+from ai4d_core.services import accounts, audit, privacy, quiz_sessions
 from ai4d_core.services.analysis import analyze_profiles
 from ai4d_core.services.ingest import ingest_pending
 from ai4d_core.services.mail import enqueue_mail
@@ -97,6 +97,11 @@ def _populate(c: Container, email: str, password_hash: str) -> Person:
     items = load_demo_items()[:4]
     receipt = receive(c, uid, build_payload({i.id: key_answer(i) for i in items}), "test")
     assert receipt.accepted
+    learner = policy.Viewer(uid, policy.LEARNER)
+    turn = quiz_sessions.start(c, learner, "diagnostic", None)
+    shown = c.items.get(turn.question["id"], turn.question["version"])
+    assert shown is not None
+    quiz_sessions.answer(c, learner, turn.session_id, turn.position, key_answer(shown))
     ingest_pending(c)
     with c.engine.begin() as conn:
         conn.execute(insert(ScoreSuggestion).values(

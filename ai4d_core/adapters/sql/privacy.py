@@ -35,6 +35,8 @@ from ai4d_core.adapters.sql.tables import (
     MailMessage,
     OutboxMessage,
     ProfileState,
+    QuizAnswer,
+    QuizSession,
     Response,
     ScoreSuggestion,
     Session,
@@ -66,6 +68,8 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
     "attempts": lambda s: or_(Attempt.learner_id == s.id, _attempt_in(Attempt.id, s)),
     "responses": lambda s: or_(Response.learner_id == s.id, _attempt_in(Response.attempt_id, s)),
     "score_suggestions": lambda s: _attempt_in(ScoreSuggestion.attempt_id, s),
+    "quiz_sessions": lambda s: QuizSession.learner_id == s.id,
+    "quiz_answers": lambda s: QuizAnswer.learner_id == s.id,
     "profile_state": lambda s: ProfileState.learner_id == s.id,
     "outbox": lambda s: OutboxMessage.payload["learner_id"].astext == str(s.id),
     "mail_outbox": lambda s: or_(MailMessage.user_id == s.id, func.lower(MailMessage.to_address) == s.email),
@@ -74,8 +78,8 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
 
 # Deleted in this order (children before parents); `users` goes last, then nothing is left to cascade.
 DELETE_ORDER = (
-    "score_suggestions", "responses", "attempts", "submissions", "profile_state", "outbox", "mail_outbox",
-    "sessions", "auth_tokens", "cohort_members", "login_attempts",
+    "score_suggestions", "responses", "attempts", "quiz_answers", "quiz_sessions", "submissions", "profile_state",
+    "outbox", "mail_outbox", "sessions", "auth_tokens", "cohort_members", "login_attempts",
 )  # fmt: skip
 
 

@@ -19,18 +19,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from psycopg import pq
 
-COLUMNS = "attempt_id, item_id, item_version, learner_id, answer, score, answered_at"
-TYPES = ("uuid", "varchar", "int4", "int4", "text", "float8", "timestamptz")
+COLUMNS = "attempt_id, item_id, item_version, learner_id, answer, score, answered_at, presentation"
+TYPES = ("uuid", "varchar", "int4", "int4", "text", "float8", "timestamptz", "jsonb")
 STAGE = "pg_temp.response_stage"
-INSERT_NEW = (
-    "INSERT INTO responses (attempt_id, item_id, item_version, learner_id, answer, score, answered_at)"
-    " SELECT attempt_id, item_id, item_version, learner_id, answer, score, answered_at"
-    " FROM pg_temp.response_stage ON CONFLICT DO NOTHING"
-)
+INSERT_NEW = f"INSERT INTO responses ({COLUMNS}) SELECT {COLUMNS} FROM {STAGE} ON CONFLICT DO NOTHING"  # noqa: S608
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +41,7 @@ class ResponseRow:
     answer: str
     score: float
     answered_at: datetime
+    presentation: dict[str, Any] | None = None  # the order shown (`domain.presentation`), when recorded
 
 
 def _key_order(row: ResponseRow) -> int:
@@ -71,7 +69,8 @@ def _copy(conn: psycopg.Connection, table: str, rows: Sequence[ResponseRow]) -> 
         copy.set_types(list(TYPES))
         write = copy.write_row
         for r in rows:
-            write((r.attempt_id, r.item_id, r.item_version, r.learner_id, r.answer, r.score, r.answered_at))
+            write((r.attempt_id, r.item_id, r.item_version, r.learner_id, r.answer, r.score, r.answered_at,
+                   r.presentation))  # fmt: skip
 
 
 def _load_guarded(conn: psycopg.Connection, rows: Sequence[ResponseRow]) -> int:

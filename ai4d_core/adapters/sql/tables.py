@@ -202,6 +202,8 @@ class Response(Base):
     answer: Mapped[str] = mapped_column(Text)
     score: Mapped[float] = mapped_column(Float)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The order the options, entries, targets or gap options were shown in (`domain.presentation`).
+    presentation: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     __table_args__ = (
         # No foreign keys on the hot table: the loader checks items and learners per batch, and
         # a trigger per row would cost the COPY fast path most of its speed.
@@ -295,6 +297,8 @@ __all__ = [
     "MailMessage",
     "OutboxMessage",
     "ProfileState",
+    "QuizAnswer",
+    "QuizSession",
     "Response",
     "ScoreSuggestion",
     "Session",
@@ -399,3 +403,45 @@ class ItemCalibration(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     __table_args__ = (CheckConstraint("decision in ('promoted', 'kept', 'set_aside', 'active')", name="decision"),)
+
+
+class QuizSession(Base):
+    """A quiz in progress (or ended): its adaptive state and the question shown now; one active per learner."""
+
+    __tablename__ = "quiz_sessions"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    state: Mapped[dict[str, Any]] = mapped_column(JSONB)  # `domain.adaptive_state.QuizState.to_dict()`
+    position: Mapped[int] = mapped_column(Integer)  # the current question's number, from 1
+    current: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # item id, version, pretest, presentation
+    stop_reason: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("mode in ('diagnostic', 'practice')", name="mode"),
+        CheckConstraint("status in ('active', 'finished', 'abandoned')", name="status"),
+        Index("uq_quiz_sessions_one_active", "learner_id", unique=True, postgresql_where="status = 'active'"),
+    )
+
+
+class QuizAnswer(Base):
+    """One answered question of a quiz session, scored at once, with its feedback; (session, position) once."""
+
+    __tablename__ = "quiz_answers"
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quiz_sessions.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(64, collation="C"))
+    item_version: Mapped[int] = mapped_column(Integer)
+    pretest: Mapped[bool] = mapped_column(Boolean)
+    answer: Mapped[Any] = mapped_column(JSONB)  # as scored (e.g. the number read from what was typed)
+    typed: Mapped[Any] = mapped_column(JSONB)  # what the page sent
+    presentation: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    score: Mapped[float] = mapped_column(Float)
+    feedback: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    submission_id: Mapped[uuid.UUID] = mapped_column(unique=True)  # the raw submission (and later attempt) id
+    answered_at: Mapped[datetime] = _now()
+    __table_args__ = (CheckConstraint("score between -1 and 1", name="score"),)

@@ -1,0 +1,413 @@
+"""The server-side quiz (DESIGN §6): one question at a time, scored at once, resumable, adaptive.
+
+The learner page calls, as the signed-in learner (`policy`: a learner acts on their own sessions only):
+
+- `start(c, user, mode, topics, replace=False) -> QuizTurn`: "diagnostic" (the topics picked, or all) or
+  "practice" (exactly one topic). With a quiz in progress it raises `ActiveQuiz` unless `replace=True`, which
+  marks the old one abandoned (its answers stay, in history and in `responses`).
+- `resume(c, user) -> QuizTurn | None`: the quiz in progress at the same question, presented the same way.
+- `answer(c, user, session_id, position, answer) -> NeedsFix | Answered`: `NeedsFix` when the answer cannot be
+  read (`domain.answer_reading`; a SQL syntax error too), nothing stored; else the feedback and the next
+  `QuizTurn`, or the `Summary` when the quiz is over. The same position answered again returns the stored
+  result (`duplicate=True`) and stores nothing; another position than the current one raises `StalePosition`.
+- `summary(c, user, session_id) -> Summary`, `history(c, user, limit) -> list[PastAttempt]`.
+- `preview_sql(c, user, session_id, query) -> SqlPreview` (the current SQL question, on its sample data) and
+  `sql_context(c, item) -> SqlContext` (also in every SQL `QuizTurn`).
+
+Answers are rate-limited per learner (`ANSWERS`, previews `PREVIEWS`) and scored within the shared `SCORING`
+slots; a refusal raises `TryLater` and stores nothing.
+
+Each answer is written in one transaction with the session's move (`adapters.sql.quiz_sessions`): the answer
+with its feedback, and a raw `ai4d/v1` submission (id uuid5(session, position), the item version and the
+presentation) that `ingest-submissions` turns into one `responses` row, exactly once.
+
+The pool: the latest version of every active item (2PL a, b from `item.calibration` once it rests on
+responses, else a = 1 and b = the item's difficulty) and of every provisional item, as unscored pretest items.
+Recent item ids (quizzes and ingested responses, newest first) keep items from coming back; when that window
+would leave a topic with nothing to ask, it is halved until it does not (a small bank stays usable).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ai4d_core import policy
+from ai4d_core.adapters.sql.quiz_sessions import (
+    ACTIVE,
+    FINISHED,
+    ActiveSessionExists,
+    AnswerRow,
+    Move,
+    SessionRow,
+    new_submission_id,
+)
+from ai4d_core.bootstrap import Container
+from ai4d_core.domain.adaptive import (
+    ItemPool,
+    PoolItem,
+    QuizPlan,
+    QuizState,
+    abilities,
+    next_item,
+    record,
+    stop_reason,
+)
+from ai4d_core.domain.answer_reading import Unreadable, read_answer
+from ai4d_core.domain.feedback import Feedback, SqlTrace, feedback, sql_feedback
+from ai4d_core.domain.items import Item, SqlQueryItem
+from ai4d_core.domain.presentation import Presentation, present, shown_view
+from ai4d_core.domain.quiz_progress import TopicEstimate, estimate
+from ai4d_core.domain.result_sets import QuerySyntaxError
+from ai4d_core.domain.scoring import AnswerError, score_answer, sql_verdict
+from ai4d_core.services import quiz_sql
+from ai4d_core.services.quiz_types import (
+    ActiveQuiz,
+    Answered,
+    AnswerResult,
+    NeedsFix,
+    PastAnswer,
+    PastAttempt,
+    Progress,
+    QuizEnded,
+    QuizError,
+    QuizTurn,
+    SqlContext,
+    SqlPreview,
+    StalePosition,
+    Summary,
+    TryLater,
+)
+from ai4d_core.services.rate_limit import SCORING, RateLimiter
+
+ANSWERS = RateLimiter(capacity=10, per_second=0.5)  # per learner: a burst of 10, then one answer every 2 s
+PREVIEWS = RateLimiter(capacity=5, per_second=0.2)  # per learner: a burst of 5 runs, then one every 5 s
+SUBMISSIONS_NAMESPACE = uuid.UUID("0b7f6c1e-52a4-4d6e-9a57-3c2f1f7d9a10")
+MODES = ("diagnostic", "practice")
+
+
+# ------------------------------------------------------------------------------------------------ the pool
+
+
+def _pool(c: Container) -> tuple[ItemPool, dict[str, int]]:
+    """The adaptive pool and each pooled item's version."""
+    items, versions = [], {}
+    for row in c.quiz_sessions.pool():
+        calibration = row.calibration or {}
+        calibrated = int(calibration.get("n_responses") or 0) > 0
+        a = float(calibration.get("discrimination", 1.0)) if calibrated else 1.0
+        b = float(calibration.get("difficulty", row.difficulty)) if calibrated else float(row.difficulty)
+        items.append(PoolItem(row.id, row.topic, row.type, a, b, pretest=row.status == "provisional"))
+        versions[row.id] = row.version
+    return ItemPool(items), versions
+
+
+def _next(state: QuizState, pool: ItemPool, recent: Sequence[str]) -> tuple[PoolItem | None, Sequence[str]]:
+    """The next item, halving the no-repeat window while it alone exhausts the pool."""
+    while True:
+        item = next_item(state, pool, recent)
+        if item is not None or not recent or stop_reason(state, pool, recent) != "pool_exhausted":
+            return item, recent
+        recent = recent[: len(recent) // 2]
+
+
+def _plan(mode: str, topics: Sequence[str] | None, available: Sequence[str]) -> QuizPlan:
+    if mode not in MODES:
+        raise QuizError("Choose a diagnostic or a practice quiz.")
+    chosen = list(dict.fromkeys(topics)) if topics else []
+    if missing := [t for t in chosen if t not in available]:
+        raise QuizError(f"There are no questions on {', '.join(missing)} yet.")
+    if mode == "practice":
+        if len(chosen) != 1:
+            raise QuizError("Pick one topic to practise.")
+        return QuizPlan.practice(chosen[0])
+    if not (chosen or available):
+        raise QuizError("There are no questions yet.")
+    return QuizPlan.diagnostic(chosen or sorted(available))
+
+
+def _current(c: Container, chosen: PoolItem, version: int, session_id: uuid.UUID, position: int) -> dict[str, Any]:
+    item = _item(c, chosen.id, version)
+    shown = present(item, random.Random(f"{session_id}:{position}"))
+    return {"item_id": chosen.id, "item_version": version, "topic": chosen.topic, "type": chosen.type,
+            "a": chosen.a, "b": chosen.b, "pretest": chosen.pretest, "presentation": shown.to_dict()}  # fmt: skip
+
+
+def _item(c: Container, item_id: str, version: int) -> Item:
+    found = c.quiz_sessions.items([(item_id, version)])
+    if (item_id, version) not in found:
+        raise QuizError("This question is no longer in the bank; start a new quiz.")
+    item: Item = found[(item_id, version)]
+    return item
+
+
+# ------------------------------------------------------------------------------------------------ views
+
+
+def _estimates(state: QuizState) -> tuple[TopicEstimate, ...]:
+    target = state.plan.target_se
+    return tuple(estimate(t, a.theta, a.se, target) for t, a in abilities(state).items())
+
+
+def _turn(c: Container, row: SessionRow) -> QuizTurn:
+    assert row.current is not None  # an active session always has its current question
+    item = _item(c, row.current["item_id"], row.current["item_version"])
+    state = QuizState.from_dict(row.state)
+    view = shown_view(item, Presentation.from_dict(row.current["presentation"]))
+    progress = Progress(len(state.answers), state.plan.max_items, _estimates(state))
+    context = sql_context(c, item) if isinstance(item, SqlQueryItem) else None
+    return QuizTurn(row.id, row.mode, row.position, view, progress, context)
+
+
+def _summary(row: SessionRow, answers: Sequence[AnswerRow]) -> Summary:
+    state = QuizState.from_dict(row.state)
+    return Summary(row.id, row.mode, row.status, row.stop_reason, len(answers), round(sum(a.score for a in answers), 4),
+                   _estimates(state), row.started_at, row.ended_at)  # fmt: skip
+
+
+def _view(item: Item, presentation: dict[str, Any] | None) -> dict[str, Any]:
+    return shown_view(item, Presentation.from_dict(presentation))
+
+
+def _after(c: Container, row: SessionRow) -> QuizTurn | Summary:
+    return _turn(c, row) if row.status == ACTIVE else _summary(row, c.quiz_sessions.answers([row.id]))
+
+
+# ------------------------------------------------------------------------------------------------ access
+
+
+def _learner(user: policy.Principal | None) -> policy.Principal:
+    return policy.require(user, policy.LEARNER)
+
+
+def _own(c: Container, user: policy.Principal | None, session_id: uuid.UUID) -> tuple[policy.Principal, SessionRow]:
+    """The learner's own session (an unknown id is refused the same way as someone else's)."""
+    who = _learner(user)
+    row = c.quiz_sessions.get(session_id)
+    if row is None or row.learner_id != who.id:
+        raise policy.Forbidden(policy.NOT_YOURS)
+    return who, row
+
+
+# ------------------------------------------------------------------------------------------------ the API
+
+
+def start(
+    c: Container,
+    user: policy.Principal | None,
+    mode: str,
+    topics: Sequence[str] | None = None,
+    *,
+    replace: bool = False,
+) -> QuizTurn:
+    """A new quiz at its first question (see the module docstring)."""
+    who = _learner(user)
+    store = c.quiz_sessions
+    active = store.active(who.id)
+    if active is not None and not replace:
+        raise ActiveQuiz(active.id, active.position)
+    pool, versions = _pool(c)
+    plan = _plan(mode, topics, sorted({i.topic for i in pool.items if not i.pretest}))
+    session_id = uuid.uuid4()
+    state = QuizState(plan, seed=session_id.int % 2**63)
+    first, _ = _next(state, pool, store.recent_item_ids(who.id, plan.repeat_window))
+    if first is None:
+        raise QuizError("There are no questions for these topics yet.")
+    now = datetime.now(UTC)
+    row = SessionRow(session_id, who.id, plan.mode, ACTIVE, state.to_dict(), 1,
+                     _current(c, first, versions[first.id], session_id, 1), None, now, now, None)  # fmt: skip
+    try:
+        store.create(row, replace=replace)
+    except ActiveSessionExists:
+        other = store.active(who.id)
+        raise ActiveQuiz(other.id if other else session_id, other.position if other else 1) from None
+    return _turn(c, row)
+
+
+def resume(c: Container, user: policy.Principal | None) -> QuizTurn | None:
+    """The quiz in progress, at its current question as first presented; None when there is none."""
+    row = c.quiz_sessions.active(_learner(user).id)
+    return _turn(c, row) if row is not None else None
+
+
+def _plain(exc: AnswerError, item: Item) -> str:
+    message = str(exc).removeprefix(f"item {item.id}: ")
+    return message[:1].upper() + message[1:]
+
+
+def _score(c: Container, item: Item, value: object, shown: Presentation) -> Feedback | str:
+    """The feedback on a read answer, or the message of an answer to send back (a SQL syntax error...)."""
+    if isinstance(item, SqlQueryItem):
+        trace = SqlTrace(c.sql_sandbox)
+        try:
+            verdict = sql_verdict(item, value, trace)
+        except AnswerError as exc:  # not one SELECT query
+            return _plain(exc, item)
+        if isinstance(trace.error, QuerySyntaxError):
+            return f"Your query has a syntax error; fix it and answer again. {trace.error.reason}"
+        return sql_feedback(item, verdict.score, verdict.reason, trace)
+    try:
+        score = score_answer(item, value)
+    except AnswerError as exc:
+        return _plain(exc, item)
+    return feedback(item, value, score, shown)
+
+
+def _move(c: Container, row: SessionRow, score: float) -> Move:
+    assert row.current is not None
+    cur = row.current
+    shown = PoolItem(cur["item_id"], cur["topic"], cur["type"], cur["a"], cur["b"], cur["pretest"])
+    state = record(QuizState.from_dict(row.state), shown, None if shown.pretest else score)
+    pool, versions = _pool(c)
+    recent: Sequence[str] = c.quiz_sessions.recent_item_ids(row.learner_id, state.plan.repeat_window, besides=row.id)
+    chosen, recent = _next(state, pool, recent)
+    if chosen is None:
+        return Move(
+            state.to_dict(), row.position + 1, None, FINISHED, stop_reason(state, pool, recent) or "pool_exhausted"
+        )
+    current = _current(c, chosen, versions[chosen.id], row.id, row.position + 1)
+    return Move(state.to_dict(), row.position + 1, current, ACTIVE, None)
+
+
+def _jsonable(value: object) -> Any:
+    return json.loads(json.dumps(value, allow_nan=False))
+
+
+def answer(
+    c: Container, user: policy.Principal | None, session_id: uuid.UUID, position: int, answer: object
+) -> AnswerResult:
+    """Score the answer to question `position` at once and move on (see the module docstring)."""
+    who, row = _own(c, user, session_id)
+    store = c.quiz_sessions
+    if position < row.position and (stored := store.answer_at(row.id, position)) is not None:
+        return Answered(position, Feedback.from_dict(stored.feedback), _after(c, row), duplicate=True)
+    if row.status != ACTIVE or row.current is None:
+        raise QuizEnded()
+    if position != row.position:
+        raise StalePosition(position, row.position)
+    if not ANSWERS.allow(who.id):
+        wait = ANSWERS.retry_after(who.id)
+        raise TryLater(f"You are answering very fast; try again in {max(1, round(wait))} s.", wait)
+    cur = row.current
+    item = _item(c, cur["item_id"], cur["item_version"])
+    shown = Presentation.from_dict(cur["presentation"])
+    try:
+        typed = _jsonable(answer)
+        value = read_answer(item, typed)
+    except (TypeError, ValueError) as exc:  # Unreadable, or a value JSON cannot hold
+        message = str(exc) if isinstance(exc, Unreadable) else "This answer cannot be read."
+        return NeedsFix(position, f"Question {position}: {message}")
+    with SCORING.hold() as slot:
+        if not slot:
+            raise TryLater("Many answers are being scored right now; try again in a few seconds.", 3.0)
+        scored = _score(c, item, value, shown)
+    if isinstance(scored, str):
+        return NeedsFix(position, f"Question {position}: {scored}")
+    move = _move(c, row, scored.score)
+    submission_key = uuid.uuid5(SUBMISSIONS_NAMESPACE, f"{row.id}:{position}")
+    saved = AnswerRow(row.id, position, who.id, item.id, item.version, bool(cur["pretest"]), value, typed,
+                      shown.to_dict(), scored.score, scored.to_dict(), new_submission_id())  # fmt: skip
+    payload = {
+        "format": "ai4d/v1",
+        "submission_id": str(submission_key),
+        "submitted_at": datetime.now(UTC).isoformat(),
+        "answers": [{"item_id": item.id, "item_version": item.version, "answer": value,
+                     "presentation": shown.to_dict()}],
+        "quiz": {"session_id": str(row.id), "position": position, "typed": typed},
+    }  # fmt: skip
+    if not store.save_answer(saved, move, payload):  # another call got there first, or the quiz ended meanwhile
+        fresh = store.get(row.id)
+        stored = store.answer_at(row.id, position)
+        if fresh is None or stored is None:
+            raise QuizEnded()
+        return Answered(position, Feedback.from_dict(stored.feedback), _after(c, fresh), duplicate=True)
+    fresh = store.get(row.id)
+    assert fresh is not None
+    return Answered(position, scored, _after(c, fresh))
+
+
+def summary(c: Container, user: policy.Principal | None, session_id: uuid.UUID) -> Summary:
+    """Where a quiz stands (or ended): per topic theta, SE and mastery only with enough evidence."""
+    who = policy.require(user)
+    row = c.quiz_sessions.get(session_id)
+    if row is None:
+        raise policy.Forbidden(policy.NOT_YOURS)
+    policy.require_self(who, row.learner_id)
+    return _summary(row, c.quiz_sessions.answers([row.id]))
+
+
+def history(c: Container, user: policy.Principal | None, limit: int = 20) -> list[PastAttempt]:
+    """The viewer's own quizzes, newest first, each with its questions as shown, answers and feedback."""
+    who = policy.require(user)
+    store = c.quiz_sessions
+    sessions = store.sessions(who.id, max(1, min(limit, 200)))
+    answers = store.answers([s.id for s in sessions])
+    items = store.items((a.item_id, a.item_version) for a in answers)
+    by_session: dict[uuid.UUID, list[AnswerRow]] = {}
+    for a in answers:
+        by_session.setdefault(a.session_id, []).append(a)
+    past = []
+    for s in sessions:
+        rows = by_session.get(s.id, [])
+        shown = tuple(
+            PastAnswer(a.position, _view(items[(a.item_id, a.item_version)], a.presentation), a.typed, a.score,
+                       Feedback.from_dict(a.feedback), a.answered_at)
+            for a in rows
+        )  # fmt: skip
+        past.append(PastAttempt(_summary(s, rows), shown))
+    return past
+
+
+def sql_context(c: Container, item: SqlQueryItem) -> SqlContext:
+    """The tables of a SQL question: schema and sample rows (cached by the sandbox)."""
+    return quiz_sql.sql_context(c.sql_sandbox, item)
+
+
+def preview_sql(c: Container, user: policy.Principal | None, session_id: uuid.UUID, query: str) -> SqlPreview:
+    """Run the learner's query on the current SQL question's sample data (rate-limited; never the expected rows)."""
+    who, row = _own(c, user, session_id)
+    if row.status != ACTIVE or row.current is None:
+        raise QuizEnded()
+    item = _item(c, row.current["item_id"], row.current["item_version"])
+    if not isinstance(item, SqlQueryItem):
+        raise QuizError("Only SQL questions can be run on the sample data.")
+    if not PREVIEWS.allow(who.id):
+        wait = PREVIEWS.retry_after(who.id)
+        raise TryLater(f"Wait {max(1, round(wait))} s before running the query again.", wait)
+    with SCORING.hold() as slot:
+        if not slot:
+            raise TryLater("The sandbox is busy; try again in a few seconds.", 3.0)
+        return quiz_sql.preview(c.sql_sandbox, item, query)
+
+
+__all__ = [
+    "ANSWERS",
+    "MODES",
+    "PREVIEWS",
+    "ActiveQuiz",
+    "AnswerResult",
+    "Answered",
+    "NeedsFix",
+    "PastAnswer",
+    "PastAttempt",
+    "Progress",
+    "QuizEnded",
+    "QuizError",
+    "QuizTurn",
+    "SqlContext",
+    "SqlPreview",
+    "StalePosition",
+    "Summary",
+    "TryLater",
+    "answer",
+    "history",
+    "preview_sql",
+    "resume",
+    "sql_context",
+    "start",
+    "summary",
+]

@@ -1,0 +1,251 @@
+"""The server-side quiz on real PostgreSQL: start, answer, feedback, resume, duplicates, the ingest, refusals."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+
+from ai4d_core import policy
+from ai4d_core.adapters.sql.submissions import SqlSubmissionStore
+from ai4d_core.adapters.sql.tables import QuizAnswer, QuizSession, Submission
+from ai4d_core.bootstrap import Container
+from ai4d_core.domain.items import (
+    Item,
+    NumericItem,
+    SingleChoiceItem,
+    SqlQueryItem,
+    TrueFalseItem,
+    parse_item,
+)
+from ai4d_core.domain.keys import key_answer
+from ai4d_core.item_bank import load_curated_bank
+from ai4d_core.services import privacy, quiz_sessions
+from ai4d_core.services.ingest import ingest_pending
+from ai4d_core.services.quiz_sessions import Answered, NeedsFix, QuizTurn, Summary
+from ai4d_core.services.submissions import receive
+
+pytestmark = pytest.mark.integration
+MIXED = "mixed"
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits() -> None:
+    quiz_sessions.ANSWERS.reset()
+    quiz_sessions.PREVIEWS.reset()
+
+
+def _learner(c: Container, name: str = "ada") -> policy.Viewer:
+    uid = c.users.add(f"{name}@example.org", name.title(), "learner", "not-a-real-hash")
+    return policy.Viewer(uid, "learner")
+
+
+def _item(c: Container, turn: QuizTurn) -> Item:
+    item = c.items.get(turn.question["id"], turn.question["version"])
+    assert item is not None
+    return item
+
+
+def _right(c: Container, turn: QuizTurn) -> object:
+    return key_answer(_item(c, turn))
+
+
+def _wrong(c: Container, turn: QuizTurn) -> object:
+    item = _item(c, turn)
+    if isinstance(item, TrueFalseItem):
+        return not item.key
+    assert isinstance(item, SingleChoiceItem)
+    return next(o.id for o in item.options if o.id != item.key)
+
+
+def _difficulty(c: Container, turn: QuizTurn) -> float:
+    return _item(c, turn).difficulty
+
+
+def _count(c: Container, table: type, **where: object) -> int:
+    query = select(func.count()).select_from(table)
+    for column, value in where.items():
+        query = query.where(getattr(table, column) == value)
+    with c.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def _play(c: Container, user: policy.Viewer, answer_of: object, n: int) -> list[float]:
+    """Answer `n` questions of a diagnostic on `MIXED` (with `answer_of(c, turn)`): the difficulties met."""
+    turn = quiz_sessions.start(c, user, "diagnostic", [MIXED])
+    met = []
+    for _ in range(n):
+        met.append(_difficulty(c, turn))
+        result = quiz_sessions.answer(c, user, turn.session_id, turn.position, answer_of(c, turn))  # type: ignore[operator]
+        assert isinstance(result, Answered)
+        if isinstance(result.next, Summary):
+            break
+        turn = result.next
+    return met
+
+
+def test_a_quiz_starts_answers_with_feedback_and_gets_harder_after_right_answers(bank: Container) -> None:
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "diagnostic", ["python", "sql"])
+    assert turn.position == 1 and turn.mode == "diagnostic"
+    assert "key" not in turn.question and "explanation" not in turn.question and "status" not in turn.question
+    result = quiz_sessions.answer(bank, ada, turn.session_id, 1, _right(bank, turn))
+    assert isinstance(result, Answered) and not result.duplicate
+    assert result.feedback.correct and result.feedback.score == 1.0
+    assert result.feedback.explanation == _item(bank, turn).explanation
+    assert result.feedback.right_answer
+    assert isinstance(result.next, QuizTurn) and result.next.position == 2
+    assert result.next.progress.answered == 1
+
+    # choice items of every curated topic as one topic: a pool wide enough in difficulty to follow a learner
+    chosen = [i for i in load_curated_bank() if isinstance(i, SingleChoiceItem | TrueFalseItem)]
+    bank.items.upsert([i.model_copy(update={"id": f"x-{i.id}", "topic": MIXED}) for i in chosen])
+    right = _play(bank, _learner(bank, "bob"), _right, 8)
+    wrong = _play(bank, _learner(bank, "cy"), _wrong, 8)
+    print(f"difficulties met, all right: {right}; all wrong: {wrong}")
+    assert sum(right[4:]) / len(right[4:]) > sum(wrong[4:]) / len(wrong[4:])
+    assert sum(right[-4:]) / 4 > sum(right[:2]) / 2
+
+
+def test_a_reload_resumes_at_the_same_question_presented_the_same_way(bank: Container) -> None:
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "diagnostic", None)
+    result = quiz_sessions.answer(bank, ada, turn.session_id, 1, _right(bank, turn))
+    assert isinstance(result, Answered) and isinstance(result.next, QuizTurn)
+    resumed = quiz_sessions.resume(bank, ada)
+    assert resumed == result.next
+    assert resumed.question == result.next.question  # options in the same shown order
+    assert quiz_sessions.resume(bank, _learner(bank, "bob")) is None
+
+
+def test_a_duplicate_answer_gives_the_same_result_and_is_stored_once(bank: Container) -> None:
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "diagnostic", None)
+    first = quiz_sessions.answer(bank, ada, turn.session_id, 1, _wrong(bank, turn))
+    again = quiz_sessions.answer(bank, ada, turn.session_id, 1, _wrong(bank, turn))
+    assert isinstance(first, Answered) and isinstance(again, Answered)
+    assert again.duplicate and again.feedback == first.feedback and again.next == first.next
+    assert _count(bank, QuizAnswer) == 1
+    assert _count(bank, Submission) == 1
+    with pytest.raises(quiz_sessions.StalePosition, match="question 2"):
+        quiz_sessions.answer(bank, ada, turn.session_id, 5, "a")
+
+
+def test_answers_reach_responses_exactly_once_with_their_presentation(bank: Container) -> None:
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "diagnostic", None)
+    shown = [o["id"] for o in turn.question["options"]] if "options" in turn.question else None
+    result = quiz_sessions.answer(bank, ada, turn.session_id, 1, _right(bank, turn))
+    assert isinstance(result, Answered) and isinstance(result.next, QuizTurn)
+    second = result.next
+    quiz_sessions.answer(bank, ada, second.session_id, 2, _wrong(bank, second))
+    # the "crash": nothing ran between the answers and now but the answers' own transactions
+    report = ingest_pending(bank)
+    again = ingest_pending(bank)
+    assert (report.accepted, report.responses, again.responses) == (2, 2, 0)
+    with bank.engine.connect() as conn:
+        rows = conn.execute(text("select item_id, score, presentation from responses order by score desc")).all()
+    assert [r.item_id for r in rows] == [turn.question["id"], second.question["id"]]
+    assert rows[0].score == 1.0
+    if shown is not None:
+        assert rows[0].presentation == {"options": shown}
+
+
+def test_unreadable_answers_come_back_with_the_question_number(bank: Container) -> None:
+    numeric = next(i for i in load_curated_bank() if isinstance(i, NumericItem) and i.topic == "cloud_platforms")
+    sql = next(i for i in load_curated_bank() if isinstance(i, SqlQueryItem))
+    bank.items.upsert([numeric.model_copy(update={"topic": "statistics_x"}), sql.model_copy(update={"topic": "sql_x"})])
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "practice", ["statistics_x"])
+    for typed in ("1,5", "abc", "1,500"):
+        result = quiz_sessions.answer(bank, ada, turn.session_id, 1, typed)
+        assert isinstance(result, NeedsFix), typed
+        assert result.message.startswith("Question 1: ") and numeric.id not in result.message
+    assert _count(bank, QuizAnswer) == 0
+    value = key_answer(numeric)
+    result = quiz_sessions.answer(bank, ada, turn.session_id, 1, f"{value:,}")
+    assert isinstance(result, Answered) and result.feedback.correct
+
+    turn = quiz_sessions.start(bank, ada, "practice", ["sql_x"], replace=True)
+    assert turn.sql is not None and turn.sql.tables
+    broken = quiz_sessions.answer(bank, ada, turn.session_id, 1, "SELEC category FORM dim_product")
+    assert isinstance(broken, NeedsFix) and "syntax error" in broken.message
+    preview = quiz_sessions.preview_sql(bank, ada, turn.session_id, "SELECT 1 AS one")
+    assert preview.rows == ((1,),) and preview.error is None
+    wrong = quiz_sessions.answer(bank, ada, turn.session_id, 1, "SELECT 1")
+    assert isinstance(wrong, Answered) and wrong.feedback.score == 0
+    assert wrong.feedback.sql is not None and wrong.feedback.sql.expected_rows
+
+
+def test_an_unknown_item_version_is_refused_at_ingest_with_its_reason(bank: Container) -> None:
+    ada = _learner(bank)
+    item = bank.items.active()[0]
+    bank.items.upsert([parse_item({**item.model_dump(mode="json"), "version": 2, "explanation": "Edited."})])
+
+    def payload(version: int) -> bytes:
+        answer = {"item_id": item.id, "item_version": version, "answer": key_answer(item)}
+        return json.dumps({"format": "ai4d/v1", "submission_id": str(uuid.uuid4()), "answers": [answer]}).encode()
+
+    refused = receive(bank, ada.id, payload(7), "test")
+    assert not refused.accepted and "has no version 7 in the bank" in (refused.submission.reason or "")
+    # Pending submissions (stored by an older server, or a quiz session): checked against every version.
+    store = SqlSubmissionStore(bank.engine)
+    for version in (9, 1):
+        store.record(idempotency_key=f"{ada.id}:{version}", learner_id=ada.id, source="test", raw=payload(version),
+                     status="pending", reason=None)  # fmt: skip
+    report = ingest_pending(bank)
+    assert (report.accepted, report.rejected) == (1, 1)
+    with bank.engine.connect() as conn:
+        reasons = conn.execute(text("select reason from submissions where status = 'rejected'")).scalars().all()
+        versions = conn.execute(text("select item_version from responses")).scalars().all()
+    assert f"item '{item.id}' has no version 9 in the bank" in reasons
+    assert versions == [1]  # an older version is kept as answered, never relabelled
+
+
+def test_a_new_quiz_keeps_the_old_answers(bank: Container) -> None:
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "diagnostic", None)
+    quiz_sessions.answer(bank, ada, turn.session_id, 1, _right(bank, turn))
+    with pytest.raises(quiz_sessions.ActiveQuiz) as refused:
+        quiz_sessions.start(bank, ada, "practice", ["sql"])
+    assert refused.value.session_id == turn.session_id
+    new = quiz_sessions.start(bank, ada, "practice", ["sql"], replace=True)
+    assert new.session_id != turn.session_id
+    old = quiz_sessions.summary(bank, ada, turn.session_id)
+    assert old.status == "abandoned" and old.answered == 1
+    history = quiz_sessions.history(bank, ada, 10)
+    assert [h.summary.session_id for h in history] == [new.session_id, turn.session_id]
+    assert history[1].answers[0].feedback.correct
+    with pytest.raises(quiz_sessions.QuizEnded):
+        quiz_sessions.answer(bank, ada, turn.session_id, 2, "a")
+
+
+def test_a_learner_cannot_answer_someone_elses_quiz(bank: Container) -> None:
+    ada, bob = _learner(bank), _learner(bank, "bob")
+    turn = quiz_sessions.start(bank, ada, "diagnostic", None)
+    with pytest.raises(policy.Forbidden):
+        quiz_sessions.answer(bank, bob, turn.session_id, 1, _right(bank, turn))
+    with pytest.raises(policy.Forbidden):
+        quiz_sessions.summary(bank, bob, turn.session_id)
+    with pytest.raises(policy.Forbidden):
+        quiz_sessions.answer(bank, bob, uuid.uuid4(), 1, "a")
+    with pytest.raises(policy.Forbidden):
+        quiz_sessions.start(bank, policy.Viewer(bob.id, "educator"), "diagnostic", None)
+    assert _count(bank, QuizAnswer) == 0
+
+
+def test_export_holds_and_erasure_removes_the_learners_quizzes(bank: Container) -> None:
+    ada, bob = _learner(bank), _learner(bank, "bob")
+    for who in (ada, bob):
+        turn = quiz_sessions.start(bank, who, "diagnostic", None)
+        quiz_sessions.answer(bank, who, turn.session_id, 1, _right(bank, turn))
+    document = privacy.export_user(bank, ada.id, ada)
+    assert [r["learner_id"] for r in document["stores"]["postgresql.quiz_sessions"]] == [ada.id]
+    assert len(document["stores"]["postgresql.quiz_answers"]) == 1
+    report = privacy.erase_user(bank, ada.id, ada)
+    assert report.complete, str(report)
+    assert report.counts["postgresql.quiz_sessions"] == 1 and report.counts["postgresql.quiz_answers"] == 1
+    assert _count(bank, QuizSession, learner_id=ada.id) == 0 and _count(bank, QuizAnswer, learner_id=ada.id) == 0
+    assert _count(bank, QuizSession, learner_id=bob.id) == 1 and _count(bank, QuizAnswer, learner_id=bob.id) == 1
