@@ -1,4 +1,4 @@
-"""`ai4d items ...`: load, list, count, generate, retire, import and export bank items."""
+"""`ai4d items ...`: load, list, count, generate, retire, import and export bank items; calibration decisions."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 
+from ai4d_cli.items_calibration import calibration
 from ai4d_core.bootstrap import Container, bootstrap
 from ai4d_core.settings import load_settings
 
 items_app = typer.Typer(help="Operate the item bank.", no_args_is_help=True)
+items_app.command("calibration")(calibration)
 
 
 @contextmanager
@@ -35,7 +37,7 @@ def list_(
     topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
     level: Annotated[int | None, typer.Option(min=1, max=3, help="Only this level.")] = None,
     item_type: Annotated[str | None, typer.Option("--type", help="Only this item type.")] = None,
-    status: Annotated[str | None, typer.Option(help="provisional, active or retired.")] = None,
+    status: Annotated[str | None, typer.Option(help="provisional, active, review or retired.")] = None,
 ) -> None:
     """One line per item (latest version): id, version, type, topic, level, status, stem."""
     from ai4d_core.services.bank import list_items

@@ -24,7 +24,11 @@ WORK_POOL = "ai4d-local"
 PANEL_APPS = ("learner", "educator", "admin")  # served at /learner, /educator, /admin
 PANEL_PLUGINS = ("account_routes",)  # Panel `--plugins` modules (ROUTES): the account pages
 PANEL_THREADS = 8  # Panel runs every page callback on this many threads, never on the event loop
-FLOW_NAMES = ("ingest-submissions", "analyze-profiles", "refresh-warehouse", "send-mail", "prune-security-tables")
+# In this order for `ai4d flow run all` and the demo: calibration before the profiles and the warehouse use it.
+FLOW_NAMES = (
+    "ingest-submissions", "calibrate-items", "analyze-profiles", "refresh-warehouse", "send-mail",
+    "prune-security-tables",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,10 @@
 # mypy: disable-error-code="no-untyped-call"
 """The educator dashboard (`/educator`): per-topic aggregates of the educator's cohorts.
 
+The mean ability is the learners' mean EAP ability per topic under the items' calibrated 2PL parameters
+(`calibrate-items`; a = 1 and the author's difficulty for items not calibrated yet); pretest answers to
+provisional items count in neither the scores nor the abilities.
+
 Rows come from the warehouse through `reports.cohort_topic_summary`, which enforces the authorization
 (own cohorts only, groups of at least k learners). `EducatorState` is driven headless in tests.
 """
@@ -44,6 +48,7 @@ TITLES = {
     "mean_score": "Mean score",
     "median_score": "Median score",
     "share_mastered": "Share mastered",
+    "mean_ability": "Mean ability (θ)",
 }
 TEXT_COLUMNS = ("cohort", "topic")
 
@@ -89,13 +94,15 @@ def mean_score_chart(frame: pd.DataFrame) -> Any:
     """Bars of the mean score per topic (grouped by cohort when there are several)."""
     several = frame["cohort"].nunique() > 1
     factors = list(zip(frame["topic"], frame["cohort"], strict=True)) if several else list(frame["topic"])
-    columns = {"x": factors, **{name: list(frame[name]) for name in ("mean_score", "cohort", "n_learners")}}
+    names = ("mean_score", "cohort", "n_learners", "mean_ability")
+    columns = {"x": factors, **{name: list(frame[name]) for name in names}}
     chart = figure(
         x_range=FactorRange(factors=factors), y_range=Range1d(start=min(0.0, float(frame["mean_score"].min())), end=1),
         height=320, title="Mean score per topic", toolbar_location=None, sizing_mode="stretch_width",
     )  # fmt: skip
     chart.vbar(x="x", top="mean_score", width=0.8, source=ColumnDataSource(columns), color="#0072b5")
-    tooltips = [("cohort", "@cohort"), ("mean score", "@mean_score{0.00}"), ("learners", "@n_learners")]
+    tooltips = [("cohort", "@cohort"), ("mean score", "@mean_score{0.00}"), ("mean ability", "@mean_ability{0.00}"),
+                ("learners", "@n_learners")]  # fmt: skip
     chart.add_tools(HoverTool(tooltips=tooltips))
     chart.xaxis.major_label_orientation = 0.6 if several else 0
     chart.yaxis.axis_label = "mean score"

@@ -23,12 +23,20 @@ class ItemStatus(StrEnum):
 
 
 class Calibration(BaseModel):
-    """2PL IRT parameters estimated from responses, and how many responses they rest on."""
+    """2PL IRT parameters estimated from responses, and how many responses they rest on.
+
+    `model` names the calibration that wrote them (e.g. "2pl-mml-1", with its `run`); None means never
+    calibrated: then `ItemBase.irt_parameters` falls back to a = 1 and the author's difficulty.
+    """
 
     model_config = ConfigDict(frozen=True)
     discrimination: float = Field(default=1.0, gt=0, le=4)
     difficulty: float = Field(default=0.0, ge=-4, le=4)
     n_responses: int = Field(default=0, ge=0)
+    se_discrimination: float | None = Field(default=None, ge=0)
+    se_difficulty: float | None = Field(default=None, ge=0)
+    model: str | None = Field(default=None, max_length=32)
+    run: str | None = Field(default=None, max_length=64)
 
 
 class Frozen(BaseModel):
@@ -49,6 +57,13 @@ class ItemBase(Frozen):
     provenance: Annotated[str, Field(pattern=r"^(curated|llm:.+|import:.+|template:.+)$")] = "curated"
     status: ItemStatus = ItemStatus.ACTIVE
     calibration: Calibration = Calibration()
+
+    @property
+    def irt_parameters(self) -> tuple[float, float]:
+        """(a, b): the calibrated 2PL parameters, or a = 1 and the author's difficulty if never calibrated."""
+        if self.calibration.model is None:
+            return 1.0, self.difficulty
+        return self.calibration.discrimination, self.calibration.difficulty
 
 
 class Choice(Frozen):

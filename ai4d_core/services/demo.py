@@ -17,6 +17,7 @@ from ai4d_core.domain.irt import p_correct
 from ai4d_core.domain.items import Item, SingleChoiceItem, TrueFalseItem
 from ai4d_core.item_bank import load_curated_bank, load_demo_items
 from ai4d_core.security.passwords import hash_password
+from ai4d_core.services.demo_pretest import THIN_ANSWERS, load_pretest_items, pretest_answers
 from ai4d_core.services.quiz import build_payload
 from ai4d_core.services.submissions import Bank, receive
 from ai4d_core.settings import refuse_in_production
@@ -39,12 +40,13 @@ class DemoReport:
     learners: int
     submissions: int
     created: bool
+    pretest_items: int = 0
 
     def __str__(self) -> str:
         state = "created" if self.created else "already present"
         return (
-            f"demo data {state}: curated bank loaded, {self.items} demo items, cohort '{COHORT}' with "
-            f"{self.learners} learners, "
+            f"demo data {state}: curated bank loaded, {self.items} demo items and {self.pretest_items} "
+            f"provisional pretest items, cohort '{COHORT}' with {self.learners} learners, "
             f"{self.submissions} synthetic submissions queued"
         )
 
@@ -54,13 +56,16 @@ def learner_email(n: int) -> str:
 
 
 def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
-    """Load the curated bank, create the demo accounts and queue their histories (on the 36 demo items).
+    """Load the curated bank, create the demo accounts and queue their histories (on the 36 demo items, plus
+    pretest answers to the provisional items of `demo_pretest`, drawn from their own random stream).
 
     Learner 001 starts with no history. Refused with AI4D_ENV=production (published passwords).
     """
     refuse_in_production(c.settings, "seed demo data (accounts with published passwords)")
     c.items.upsert(load_curated_bank())
     items = load_demo_items()
+    pretest = load_pretest_items()
+    c.items.upsert(pretest)
     created = c.users.by_email(f"educator@{DOMAIN}") is None
     cohort = c.users.add_cohort(COHORT)
     educator = c.users.by_email(f"educator@{DOMAIN}")
@@ -74,7 +79,8 @@ def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
         c.users.add(f"admin@{DOMAIN}", "Demo Admin", "admin", hash_password(ADMIN_PASSWORD))
     learner_hash = hash_password(LEARNER_PASSWORD)  # one hash for every demo learner keeps seeding fast
     rng = random.Random(seed)
-    bank = Bank(items)
+    pretest_rng, thin_left = random.Random(f"pretest-{seed}"), THIN_ANSWERS
+    bank = Bank([*items, *pretest])
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     submitted = 0
     for n in range(1, learners + 1):
@@ -88,12 +94,15 @@ def seed_demo(c: Container, learners: int = 200, seed: int = 7) -> DemoReport:
         for attempt in range(rng.randint(1, 3) if n > 1 else 0):
             quiz = rng.sample(items, 9)
             answers = {item.id: _simulate(item, ability[item.topic], rng) for item in quiz}
+            thin = attempt == 0 and thin_left > 0
+            thin_left -= thin
+            answers |= pretest_answers(pretest, ability, pretest_rng, thin=thin)
             when = now - timedelta(days=7 * (3 - attempt) + rng.randint(0, 6))
             submission_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             raw = build_payload(answers, submission_id, submitted_at=when)
             receive(c, learner_id, raw, source="demo", bank=bank)
             submitted += 1
-    return DemoReport(len(items), learners, submitted, created)
+    return DemoReport(len(items), learners, submitted, created, len(pretest))
 
 
 def _simulate(item: Item, theta: float, rng: random.Random) -> object:

@@ -36,28 +36,30 @@ def due_learners(engine: Engine, limit: int | None = None) -> list[DueLearner]:
         return [DueLearner(int(a), int(b), int(v)) for a, b, v in conn.execute(query)]
 
 
+PRETEST = ("provisional", "review")  # answers to these versions were unscored pretest answers
+
+
 def evidence_of(conn: Connection, learner_id: int) -> list[Evidence]:
+    """The learner's scored answers with their items' 2PL parameters (`irt_parameters`); pretest answers
+    (to a version that was provisional, or since set aside) are not evidence."""
     rows = conn.execute(
         select(Response.item_id, ItemRow.topic, ItemRow.level, ItemRow.body, Response.score, Response.answered_at)
         .join(Attempt, Attempt.id == Response.attempt_id)
         .join(ItemRow, (ItemRow.id == Response.item_id) & (ItemRow.version == Response.item_version))
-        .where(Attempt.learner_id == learner_id)
+        .where(Attempt.learner_id == learner_id, ItemRow.status.not_in(PRETEST))
     )
-    out = []
-    for item_id, topic, level, body, score, answered_at in rows:
-        calibration: dict[str, Any] = body.get("calibration") or {}
-        out.append(
-            Evidence(
-                item_id,
-                topic,
-                level,
-                float(calibration.get("discrimination", 1.0)),
-                float(body.get("difficulty", 0.0)),
-                float(score),
-                answered_at,
-            )
-        )
-    return out
+    return [
+        Evidence(item_id, topic, level, *item_parameters(body), float(score), answered_at)
+        for item_id, topic, level, body, score, answered_at in rows
+    ]
+
+
+def item_parameters(body: dict[str, Any]) -> tuple[float, float]:
+    """(a, b) of a stored item body: calibrated if it was, else a = 1 and the author's difficulty."""
+    calibration: dict[str, Any] = body.get("calibration") or {}
+    if calibration.get("model") is None:
+        return 1.0, float(body.get("difficulty", 0.0))
+    return float(calibration["discrimination"]), float(calibration["difficulty"])
 
 
 def save_profile(conn: Connection, learner: DueLearner, profile: dict[str, Any]) -> bool:

@@ -14,8 +14,15 @@ EXTRACTS: dict[str, str] = {
     "memberships": """
         select m.cohort_id, c.name as cohort, m.user_id as learner_id
         from cohort_members m join cohorts c on c.id = m.cohort_id where m.role = 'learner'""",
+    # a, b: the calibrated 2PL parameters, or a = 1 and the author's difficulty for an uncalibrated item.
     "items": """
-        select id, version, type, topic, level, status, provenance, (body->>'difficulty')::float8 as difficulty
+        select id, version, type, topic, level, status, provenance, (body->>'difficulty')::float8 as difficulty,
+               coalesce(case when body->'calibration'->>'model' is not null
+                             then (body->'calibration'->>'discrimination')::float8 end, 1.0) as a,
+               coalesce(case when body->'calibration'->>'model' is not null
+                             then (body->'calibration'->>'difficulty')::float8 end,
+                        (body->>'difficulty')::float8) as b,
+               body->'calibration'->>'model' as calibration_model
         from items""",
 }
 
