@@ -24,7 +24,7 @@ per-answer feedback of single choice and true/false, partial credit and penaltie
 one-answer question, answers worth 0% or less of short answer and numerical questions (the `*` catch-all),
 hints, attachments allowed, minimum word counts and response templates of essays, a single unit; never carried:
 combined feedback, penalties for retries, default marks, level, difficulty, subtopic, version.
-Moodle refuses, and so does AI4D: XML that is not well formed, a type Moodle does not know, fractions that are
+Moodle refuses, and so does AI4D: XML that is not well formed, fractions that are
 no numbers or not Moodle's grades, a short answer without a 100% answer, a numerical answer that is no number,
 cloze texts Moodle's validation refuses. Each problem names its question (number and name).
 """
@@ -78,8 +78,8 @@ def _fields(element: ET.Element, qtype: str, grades: MatchGrades) -> tuple[dict[
     reader = READERS.get(qtype)
     if reader is None:
         raise unsupported(f"question type {qtype!r} (a Moodle plugin or an unknown type)")
-    if element.find("image_base64") is not None or element.find("image") is not None:
-        raise unsupported("an image (the old <image> element)")
+    if (element.findtext("image_base64") or "").strip() and (element.findtext("image") or "").strip():
+        raise unsupported("an image (the old <image> element)")  # Moodle reads it only with both parts
     fmt = text_format(element.find("questiontext"), "html")
     question = Question(element, fmt, grades)
     stem = question.text("questiontext", "the question text")

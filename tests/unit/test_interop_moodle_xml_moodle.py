@@ -107,6 +107,8 @@ def test_single_and_old_fraction_elements_are_read_as_moodle_does() -> None:
     assert several.type == "multiple_choice"  # Moodle's trans_single: 'false', '0' or empty is false
     old = "<answer><fraction>1</fraction><text>4</text><tolerance>0</tolerance></answer>"
     assert read_moodle_xml(_quiz(_q("numerical", "N", old))).items[0].answers[0].weight == 1.0
+    empty_image = '<image></image><image_base64></image_base64><answer fraction="100"><text>true</text></answer>'
+    assert read_moodle_xml(_quiz(_q("truefalse", "T", empty_image))).items[0].key is True  # Moodle 1.9 exports
 
 
 UNSUPPORTED = [
@@ -148,6 +150,7 @@ UNSUPPORTED = [
         "units m, cm",
     ),
     (_q("cloze", "MR", "", "Pick {1:MULTIRESPONSE:~%50%a~%50%b}"), "several right options in one part"),
+    (_q("truefalse", "Old", "<image>map.png</image><image_base64>AA==</image_base64>"), "the old <image> element"),
     (
         _q(
             "ordering",
