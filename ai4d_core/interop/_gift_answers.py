@@ -1,6 +1,6 @@
 """GIFT answer blocks read as Moodle's qformat_gift reads them, then mapped to AI4D item fields.
 
-Texts here are still "protected" (escaped characters hidden by `gift._protect`); `restore` turns them back. Each
+Texts here are still "protected" (escaped characters hidden by `gift._blocks`); `restore` turns them back. Each
 reader returns (fields, notes): the notes say what the item does not carry of the source.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ai4d_core.interop._importing import MatchGrades, QuestionError, match_grade, php_number, unsupported
@@ -24,13 +25,13 @@ Restore = Callable[[str], str]
 Fields = tuple[dict[str, Any], list[str]]
 
 
+@dataclass(slots=True)
 class Answer:
-    """One answer of a block: its fraction (None: the reader's default), text, feedback, and their formats."""
+    """One answer of a block: its fraction (None until graded), text and feedback, still protected."""
 
-    __slots__ = ("feedback", "fraction", "text")
-
-    def __init__(self, fraction: float | None, text: str, feedback: str) -> None:
-        self.fraction, self.text, self.feedback = fraction, text, feedback
+    fraction: float | None
+    text: str
+    feedback: str
 
 
 def with_format(raw: str, default: str, restore: Restore) -> tuple[str, str]:
