@@ -11,7 +11,7 @@ from ai4d_core.bootstrap import Container
 from ai4d_core.services.accounts import LOGIN_FAILED
 from ai4d_core.services.demo import DEMO_ACCOUNTS, seed_demo
 from ai4d_core.settings import Settings
-from dashboards.learner import NO_PROFILE
+from dashboards.profile_page import NO_PROFILE
 from tests.browser.conftest import LogIn
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
     page.get_by_role("button", name="Submit answers").click()
     expect(page.get_by_text(re.compile(rf"Score: [\d.-]+ / {answered}"))).to_be_visible()
     page.screenshot(path="/tmp/ai4d-learner-quiz.png", full_page=True)
-    page.get_by_text("Profile", exact=True).click()
+    page.get_by_role("button", name="Profile", exact=True).click()
     expect(page.get_by_text(NO_PROFILE)).to_be_visible()
 
     ingest_submissions()
@@ -60,7 +60,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
     refresh_warehouse()
 
     page.reload()
-    page.get_by_text("Profile", exact=True).click()
+    page.get_by_role("button", name="Profile", exact=True).click()
     expect(page.get_by_text(re.compile(r"Overall level \d"))).to_be_visible()
     expect(page.get_by_text("Next steps")).to_be_visible()
     page.screenshot(path="/tmp/ai4d-learner-profile.png", full_page=True)

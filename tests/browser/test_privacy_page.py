@@ -25,7 +25,7 @@ def test_a_learner_downloads_their_data_then_deletes_their_account(
     context = chromium.new_context(accept_downloads=True)
     page = context.new_page()
     log_in(page, dashboards_url, "/learner", email, PASSWORD)
-    page.locator(".bk-tab", has_text="Your data").click()
+    page.get_by_role("button", name="Your data", exact=True).click()
 
     with page.expect_download() as info:
         page.get_by_role("button", name=re.compile("Download my data")).click()

@@ -166,7 +166,7 @@ def test_hostile_text_in_every_learner_field_renders_as_text(
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__xss") == 0, f"a payload ran in round {round_no}: {payloads}"
         assert dialogs == [], f"a payload opened a dialog in round {round_no}: {payloads}"
-        page.locator(".bk-tab", has_text="Cohorts").click()  # the learner's cohorts, by name
+        page.get_by_role("button", name="Cohorts", exact=True).click()  # the learner's cohorts, by name
         expect(page.get_by_text(f"#{round_no}", exact=False).first).to_be_attached()
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__xss") == 0, f"a cohort name ran in round {round_no}: {payloads}"

@@ -20,16 +20,9 @@ from ai4d_core.services.warehouse import refresh_warehouse
 from dashboards import common
 from dashboards.auth import safe_next
 from dashboards.educator import NO_AGGREGATES, NOT_ALLOWED, EducatorState, EducatorView
-from dashboards.learner import (
-    NO_PROFILE,
-    NO_QUESTIONS,
-    NOTHING_ANSWERED,
-    TOO_FAST,
-    LearnerState,
-    ProfileView,
-    QuizView,
-)
+from dashboards.learner import NO_QUESTIONS, NOTHING_ANSWERED, TOO_FAST, LearnerState, QuizView
 from dashboards.page_session import PageIdentity
+from dashboards.profile_page import NO_PROFILE, NOT_ENOUGH_EVIDENCE, ProfileState, ProfileView
 from dashboards.questions import AnswerChoices
 
 pytestmark = pytest.mark.dashboards
@@ -149,9 +142,10 @@ def test_after_logout_new_quiz_and_refresh_refuse_too(bank: Container) -> None:
     state.param.trigger("new_quiz")
     assert state.ended and state.message == common.SESSION_ENDED
     assert [q.item_id for q in state.questions] == before
+    profile = ProfileState(container=bank, identity=state.identity)
     bank.profiles.put(_profile(state.user.id))
-    state.param.trigger("refresh_profile")
-    assert state.profile is None
+    profile.param.trigger("refresh")
+    assert profile.profile is None and profile.ended
 
 
 def test_submissions_are_rate_limited_per_learner(bank: Container) -> None:
@@ -183,13 +177,18 @@ def _profile(learner_id: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _profile_state(c: Container) -> ProfileState:
+    identity, _ = _sign_in(c, "ada@example.org")
+    return ProfileState(container=c, identity=identity)
+
+
 def test_the_profile_tab_waits_for_the_first_analysis_then_shows_it_escaped(bank: Container) -> None:
-    state, _ = _learner(bank)
+    state = _profile_state(bank)
     assert state.profile is None
     assert NO_PROFILE in _html_of(ProfileView(state=state)._profile())
 
     bank.profiles.put(_profile(state.user.id))
-    state.param.trigger("refresh_profile")
+    state.param.trigger("refresh")
 
     assert state.profile is not None and state.profile["version"] == 1
     shown = _html_of(ProfileView(state=state)._profile())
@@ -197,11 +196,25 @@ def test_the_profile_tab_waits_for_the_first_analysis_then_shows_it_escaped(bank
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "<a " not in shown
 
 
+def test_the_profile_claims_mastery_only_where_the_se_is_small_enough(bank: Container) -> None:
+    state = _profile_state(bank)
+    profile = _profile(state.user.id)
+    sure = {**profile["topics"][0], "topic": "sql", "se": 0.3, "mastery": "mastered"}
+    profile["topics"] = [{**profile["topics"][0], "se": 0.8, "mastery": "mastered"}, sure]
+    bank.profiles.put(profile)
+    state.param.trigger("refresh")
+
+    (table,) = ProfileView(state=state)._profile().select(pn.widgets.Tabulator)
+    assert isinstance(table, pn.widgets.Tabulator)
+    shown = dict(zip(table.value["topic"], table.value["mastery"], strict=True))
+    assert shown == {"python": NOT_ENOUGH_EVIDENCE, "sql": "mastered"}
+
+
 def test_a_learner_sees_only_their_own_profile(bank: Container) -> None:
-    state, _ = _learner(bank)
+    state = _profile_state(bank)
     other, _ = _sign_in(bank, "grace@example.org")
     bank.profiles.put(_profile(other.user.id))
-    state.param.trigger("refresh_profile")
+    state.param.trigger("refresh")
     assert state.profile is None
 
 

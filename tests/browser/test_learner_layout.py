@@ -1,0 +1,73 @@
+"""The learner app's frame in Chromium: on a phone nothing overflows sideways, and the keyboard alone
+reaches and opens every section."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+
+from ai4d_core.bootstrap import Container
+from ai4d_core.services import accounts
+from tests.browser.conftest import LogIn
+
+pytestmark = pytest.mark.browser
+PASSWORD = "violet kettle drums at dawn"
+SECTIONS = ("Quiz", "Profile", "Cohorts", "Your data")
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DEEP_FOCUS = """() => { let e = document.activeElement;
+  while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;
+  return e ? (e.innerText || e.getAttribute('aria-label') || e.tagName).trim() : ''; }"""
+
+
+def _title(page: Page, section: str) -> Locator:
+    return page.get_by_role("heading", name=section, exact=True, level=2)
+
+
+def _overflow(page: Page) -> int:
+    """How many pixels the page is wider than the screen (0: nothing to scroll sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+def _tab_to(page: Page, name: str) -> int:
+    """Press Tab until the control named `name` has the focus; how many presses it took."""
+    for presses in range(1, 200):
+        page.keyboard.press("Tab")
+        if page.evaluate(DEEP_FOCUS) == name:
+            return presses
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def test_on_a_phone_every_section_fits_the_screen_and_opens_by_keyboard(
+    bank: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    accounts.create_user(bank, "ada@example.org", "Ada Lovelace", "learner", PASSWORD)
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
+    expect(_title(page, "Quiz")).to_be_visible(timeout=0)
+    expect(page.get_by_role("link", name="Log out")).to_be_visible()
+    expect(page.get_by_role("link", name="Change password")).to_be_visible()
+    expect(page.get_by_text("Ada Lovelace")).to_be_visible()
+    for name in SECTIONS:
+        page.locator("body").focus()
+        assert _tab_to(page, name) > 0
+        page.keyboard.press("Enter")
+        expect(_title(page, name)).to_be_visible(timeout=0)
+        for other in SECTIONS:
+            if other != name:
+                expect(_title(page, other)).to_be_hidden()
+        assert _overflow(page) == 0, f"the {name} section is wider than a 390 px screen"
+        page.screenshot(path=f"/tmp/ai4d-learner-phone-{name.lower().replace(' ', '-')}.png", full_page=True)
+    context.close()
+
+
+def test_an_invite_link_opens_the_cohorts_section_with_its_code(
+    bank: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    accounts.create_user(bank, "ada@example.org", "Ada Lovelace", "learner", PASSWORD)
+    context = chromium.new_context()
+    page = context.new_page()
+    log_in(page, dashboards_url, "/learner?join=ABCD-EFGH", "ada@example.org", PASSWORD)
+    expect(_title(page, "Cohorts")).to_be_visible(timeout=0)
+    expect(page.get_by_label("Join code")).to_have_value("ABCD-EFGH")
+    context.close()
