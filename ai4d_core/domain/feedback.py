@@ -150,7 +150,7 @@ def _comments(*texts: str) -> tuple[str, ...]:
 
 
 def _base(item: Item, score: float, right_answer: str, **parts: Any) -> Feedback:
-    return Feedback(round(score, 4), score >= 1.0 - 1e-9, right_answer, item.explanation, **parts)
+    return Feedback(score, score >= 1.0 - 1e-9, right_answer, item.explanation, **parts)
 
 
 def _texts(choices: Sequence[Any]) -> dict[str, str]:

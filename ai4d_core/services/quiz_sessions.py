@@ -21,10 +21,7 @@ Each answer is written in one transaction with the session's move (`adapters.sql
 with its feedback, and a raw `ai4d/v1` submission (id uuid5(session, position), the item version and the
 presentation) that `ingest-submissions` turns into one `responses` row, exactly once.
 
-The pool: the latest version of every active item (2PL a, b from `item.calibration` once it rests on
-responses, else a = 1 and b = the item's difficulty) and of every provisional item, as unscored pretest items.
-Recent item ids (quizzes and ingested responses, newest first) keep items from coming back; when that window
-would leave a topic with nothing to ask, it is halved until it does not (a small bank stays usable).
+The pool, the plan and the no-repeat window: `services.quiz_pool`.
 """
 
 from __future__ import annotations
@@ -47,16 +44,7 @@ from ai4d_core.adapters.sql.quiz_sessions import (
     new_submission_id,
 )
 from ai4d_core.bootstrap import Container
-from ai4d_core.domain.adaptive import (
-    ItemPool,
-    PoolItem,
-    QuizPlan,
-    QuizState,
-    abilities,
-    next_item,
-    record,
-    stop_reason,
-)
+from ai4d_core.domain.adaptive import PoolItem, QuizState, abilities, record, stop_reason
 from ai4d_core.domain.answer_reading import Unreadable, read_answer
 from ai4d_core.domain.feedback import Feedback, SqlTrace, feedback, sql_feedback
 from ai4d_core.domain.items import Item, SqlQueryItem
@@ -65,6 +53,7 @@ from ai4d_core.domain.quiz_progress import TopicEstimate, estimate
 from ai4d_core.domain.result_sets import QuerySyntaxError
 from ai4d_core.domain.scoring import AnswerError, score_answer, sql_verdict
 from ai4d_core.services import quiz_sql
+from ai4d_core.services.quiz_pool import MODES, next_in, plan_for, pool_of
 from ai4d_core.services.quiz_types import (
     ActiveQuiz,
     Answered,
@@ -87,47 +76,6 @@ from ai4d_core.services.rate_limit import SCORING, RateLimiter
 ANSWERS = RateLimiter(capacity=10, per_second=0.5)  # per learner: a burst of 10, then one answer every 2 s
 PREVIEWS = RateLimiter(capacity=5, per_second=0.2)  # per learner: a burst of 5 runs, then one every 5 s
 SUBMISSIONS_NAMESPACE = uuid.UUID("0b7f6c1e-52a4-4d6e-9a57-3c2f1f7d9a10")
-MODES = ("diagnostic", "practice")
-
-
-# ------------------------------------------------------------------------------------------------ the pool
-
-
-def _pool(c: Container) -> tuple[ItemPool, dict[str, int]]:
-    """The adaptive pool and each pooled item's version."""
-    items, versions = [], {}
-    for row in c.quiz_sessions.pool():
-        calibration = row.calibration or {}
-        calibrated = int(calibration.get("n_responses") or 0) > 0
-        a = float(calibration.get("discrimination", 1.0)) if calibrated else 1.0
-        b = float(calibration.get("difficulty", row.difficulty)) if calibrated else float(row.difficulty)
-        items.append(PoolItem(row.id, row.topic, row.type, a, b, pretest=row.status == "provisional"))
-        versions[row.id] = row.version
-    return ItemPool(items), versions
-
-
-def _next(state: QuizState, pool: ItemPool, recent: Sequence[str]) -> tuple[PoolItem | None, Sequence[str]]:
-    """The next item, halving the no-repeat window while it alone exhausts the pool."""
-    while True:
-        item = next_item(state, pool, recent)
-        if item is not None or not recent or stop_reason(state, pool, recent) != "pool_exhausted":
-            return item, recent
-        recent = recent[: len(recent) // 2]
-
-
-def _plan(mode: str, topics: Sequence[str] | None, available: Sequence[str]) -> QuizPlan:
-    if mode not in MODES:
-        raise QuizError("Choose a diagnostic or a practice quiz.")
-    chosen = list(dict.fromkeys(topics)) if topics else []
-    if missing := [t for t in chosen if t not in available]:
-        raise QuizError(f"There are no questions on {', '.join(missing)} yet.")
-    if mode == "practice":
-        if len(chosen) != 1:
-            raise QuizError("Pick one topic to practise.")
-        return QuizPlan.practice(chosen[0])
-    if not (chosen or available):
-        raise QuizError("There are no questions yet.")
-    return QuizPlan.diagnostic(chosen or sorted(available))
 
 
 def _current(c: Container, chosen: PoolItem, version: int, session_id: uuid.UUID, position: int) -> dict[str, Any]:
@@ -210,11 +158,11 @@ def start(
     active = store.active(who.id)
     if active is not None and not replace:
         raise ActiveQuiz(active.id, active.position)
-    pool, versions = _pool(c)
-    plan = _plan(mode, topics, sorted({i.topic for i in pool.items if not i.pretest}))
+    pool, versions = pool_of(c.quiz_sessions.pool())
+    plan = plan_for(mode, topics, sorted({i.topic for i in pool.items if not i.pretest}))
     session_id = uuid.uuid4()
     state = QuizState(plan, seed=session_id.int % 2**63)
-    first, _ = _next(state, pool, store.recent_item_ids(who.id, plan.repeat_window))
+    first, _ = next_in(state, pool, store.recent_item_ids(who.id, plan.repeat_window))
     if first is None:
         raise QuizError("There are no questions for these topics yet.")
     now = datetime.now(UTC)
@@ -262,9 +210,9 @@ def _move(c: Container, row: SessionRow, score: float) -> Move:
     cur = row.current
     shown = PoolItem(cur["item_id"], cur["topic"], cur["type"], cur["a"], cur["b"], cur["pretest"])
     state = record(QuizState.from_dict(row.state), shown, None if shown.pretest else score)
-    pool, versions = _pool(c)
+    pool, versions = pool_of(c.quiz_sessions.pool())
     recent: Sequence[str] = c.quiz_sessions.recent_item_ids(row.learner_id, state.plan.repeat_window, besides=row.id)
-    chosen, recent = _next(state, pool, recent)
+    chosen, recent = next_in(state, pool, recent)
     if chosen is None:
         return Move(
             state.to_dict(), row.position + 1, None, FINISHED, stop_reason(state, pool, recent) or "pool_exhausted"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, text
@@ -133,6 +135,24 @@ def test_a_duplicate_answer_gives_the_same_result_and_is_stored_once(bank: Conta
         quiz_sessions.answer(bank, ada, turn.session_id, 5, "a")
 
 
+def test_a_double_click_answering_twice_at_once_stores_one_answer(bank: Container) -> None:
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "diagnostic", None)
+    answer = _right(bank, turn)
+    both = threading.Barrier(2)
+
+    def click() -> object:
+        both.wait()
+        return quiz_sessions.answer(bank, ada, turn.session_id, 1, answer)
+
+    with ThreadPoolExecutor(2) as pool:
+        results = [f.result() for f in [pool.submit(click), pool.submit(click)]]
+    assert all(isinstance(r, Answered) for r in results)
+    assert sorted(r.duplicate for r in results) == [False, True]  # type: ignore[attr-defined]
+    assert results[0].next == results[1].next  # type: ignore[attr-defined]
+    assert _count(bank, QuizAnswer) == 1 and _count(bank, Submission) == 1
+
+
 def test_answers_reach_responses_exactly_once_with_their_presentation(bank: Container) -> None:
     ada = _learner(bank)
     turn = quiz_sessions.start(bank, ada, "diagnostic", None)
@@ -141,9 +161,10 @@ def test_answers_reach_responses_exactly_once_with_their_presentation(bank: Cont
     assert isinstance(result, Answered) and isinstance(result.next, QuizTurn)
     second = result.next
     quiz_sessions.answer(bank, ada, second.session_id, 2, _wrong(bank, second))
-    # the "crash": nothing ran between the answers and now but the answers' own transactions
-    report = ingest_pending(bank)
-    again = ingest_pending(bank)
+    # The "crash": the serving process is gone before any ingest ran; another process ingests what it left.
+    with Container(bank.settings) as other_process:
+        report = ingest_pending(other_process)
+        again = ingest_pending(other_process)
     assert (report.accepted, report.responses, again.responses) == (2, 2, 0)
     with bank.engine.connect() as conn:
         rows = conn.execute(text("select item_id, score, presentation from responses order by score desc")).all()
