@@ -40,7 +40,7 @@ def _warnings(matrix: ResponseMatrix, result: CalibrationResult, prior: PriorCho
                     "estimate (use --prior weak)"
                 )
     if not result.converged:
-        notes.append(f"the EM did not converge in {result.iterations} iterations")
+        notes.append(f"the EM did not converge in {result.iterations} EM steps")
     return notes
 
 
@@ -91,5 +91,5 @@ def calibrate(
     state = "converged" if result.converged else "NOT converged"
     typer.echo(
         f"log-likelihood {result.log_likelihood:.4f} ({len(matrix.item_ids)} items, "
-        f"{matrix.n_examinees} examinees, {result.iterations} EM iterations, {state})"
+        f"{matrix.n_examinees} examinees, {result.iterations} EM steps, {state})"
     )

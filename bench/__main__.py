@@ -15,6 +15,7 @@ BENCHMARKS = {
     "enumeration": "bench.enumeration",
     "adaptive_step": "bench.adaptive_step",
     "cat_simulation": "bench.cat_simulation",
+    "calibration": "bench.calibration",
 }
 
 

@@ -20,8 +20,8 @@ Model: P(correct | θ) = 1 / (1 + exp(-a(θ - b))), no D = 1.7 scaling; θ ~ N(0
 - Fit: RMSD between the posterior-expected proportion correct of the item's respondents at each node and the
   model curve, weighted by their posterior mass (0 is perfect; values above about 0.1 flag misfit).
 - Items with no responses get NaN everywhere (n_responses 0); fixed items report their given values and NaN SEs.
-- Convergence: the largest change of any free a or d (and of the population mean and SD) in one EM cycle
-  falls below `tol`.
+- Convergence: EM accelerated by SQUAREM (`irt_em`) until the largest change of any free a or d (and of the
+  population's mean and SD) in one EM step falls below `tol`; `iterations` counts EM steps.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ai4d_core.domain.irt_fit import Array, ItemPrior, Quadrature, Responses, e_step, m_step, population_update
+from ai4d_core.domain.irt_em import run_em
+from ai4d_core.domain.irt_fit import Array, ItemPrior, Quadrature, Responses, e_step
 from ai4d_core.domain.irt_information import rmsd_fit, standard_errors
 
 __all__ = ["CalibrationResult", "calibrate_2pl"]
@@ -156,21 +157,18 @@ def calibrate_2pl(
     d = np.log(share / (1.0 - share)) * np.sqrt(1.0 + 1.0 / 2.89)
     a[fixed_idx], d[fixed_idx] = fixed_a, -fixed_a * fixed_b
 
-    quad = Quadrature.grid()
-    converged, iterations = False, 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
-        stats = e_step(resp, a, d, quad)
-        new_a, new_d = m_step(stats, a, d, quad.nodes, item_prior, free)
-        change = max(np.max(np.abs(new_a - a[free]), initial=0.0), np.max(np.abs(new_d - d[free]), initial=0.0))
-        a[free], d[free] = new_a, new_d
-        if estimate_population:
-            mean, sd = population_update(stats.posterior, person_weight, quad.nodes)
-            change = max(change, abs(mean - quad.mean), abs(sd - quad.sd))
-            quad = quad.with_population(mean, sd)
-        if change < tol:
-            converged = True
-            break
-
+    fitted = run_em(
+        resp,
+        a,
+        d,
+        Quadrature.grid(),
+        item_prior,
+        free,
+        estimate_population=estimate_population,
+        tol=tol,
+        max_iter=max_iter,
+    )
+    a, d, quad = fitted.a, fitted.d, fitted.quadrature
     stats = e_step(resp, a, d, quad)
     se_a, se_b, exact = standard_errors(resp, stats, a, d, quad.nodes, free, item_prior, (person_idx, item_idx), score)
     b = -d / a
@@ -179,5 +177,16 @@ def calibrate_2pl(
     a[unseen] = b[unseen] = fit[unseen] = np.nan
     a[fixed_idx], b[fixed_idx] = fixed_a, fixed_b
     return CalibrationResult(
-        a, b, se_a, se_b, counts, fit, stats.log_likelihood, iterations, converged, quad.mean, quad.sd, exact
+        a,
+        b,
+        se_a,
+        se_b,
+        counts,
+        fit,
+        stats.log_likelihood,
+        fitted.iterations,
+        fitted.converged,
+        quad.mean,
+        quad.sd,
+        exact,
     )

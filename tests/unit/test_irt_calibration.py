@@ -201,3 +201,11 @@ def test_bad_input_is_refused_with_its_reason(change: dict[str, object], message
     args.update(change)
     with pytest.raises(ValueError, match=message):
         calibrate_2pl(**args)  # type: ignore[arg-type]
+
+
+def test_an_em_cut_short_says_it_did_not_converge() -> None:
+    persons, items, scores, weights = _lsat_long()
+    short = calibrate_2pl(persons, items, scores, weights=weights, max_iter=3)
+    assert short.iterations == 3 and not short.converged
+    full = calibrate_2pl(persons, items, scores, weights=weights)
+    assert full.converged and full.log_likelihood > short.log_likelihood
