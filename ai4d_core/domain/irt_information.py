@@ -40,48 +40,47 @@ def _complete_information(stats: EStep, p: Array, nodes: Array) -> tuple[Array, 
     return w @ nodes**2, w @ nodes, w.sum(axis=1)
 
 
-def _posterior_means(
-    resp: Responses, stats: EStep, p: Array, nodes: Array, persons: NDArray[np.intp], items: NDArray[np.intp]
-) -> tuple[Array, Array]:
-    """E[P_j(θ)] and E[θ·P_j(θ)] over the posterior of the person of each response row."""
+def _mean_score_products(
+    resp: Responses, stats: EStep, p: Array, nodes: Array, cells: tuple[NDArray[np.intp], ...], scores: Array
+) -> tuple[Array, Array, Array]:
+    """Per item, Σ_i w_i of s̄_a², s̄_a·s̄_d and s̄_d², where s̄_ij = E_i[(u_ij - P_j(θ))·(θ, 1)] over i's posterior."""
     p_theta = p * nodes
-    if isinstance(resp.answered, np.ndarray):  # dense design: two matrix products
-        return (p @ stats.posterior)[items, persons], (p_theta @ stats.posterior)[items, persons]
-    e_p, e_tp = np.empty(persons.size), np.empty(persons.size)
+    theta_bar = nodes @ stats.posterior
+    w = resp.person_weight
+    if isinstance(resp.answered, np.ndarray):  # dense design: items x persons matrices
+        s_a = resp.score.T * theta_bar - p_theta @ stats.posterior
+        s_d = resp.score.T - p @ stats.posterior
+        if not resp.complete:
+            s_a *= resp.answered.T
+            s_d *= resp.answered.T
+        return (s_a * s_a) @ w, (s_a * s_d) @ w, (s_d * s_d) @ w
+    persons, items = cells
+    s_a, s_d = np.empty(persons.size), np.empty(persons.size)
     post_t = np.ascontiguousarray(stats.posterior.T)
     for start in range(0, persons.size, _CHUNK_ROWS):
         rows = slice(start, start + _CHUNK_ROWS)
         post = post_t[persons[rows]]
-        e_p[rows] = np.einsum("rq,rq->r", post, p[items[rows]])
-        e_tp[rows] = np.einsum("rq,rq->r", post, p_theta[items[rows]])
-    return e_p, e_tp
+        s_a[rows] = scores[rows] * theta_bar[persons[rows]] - np.einsum("rq,rq->r", post, p_theta[items[rows]])
+        s_d[rows] = scores[rows] - np.einsum("rq,rq->r", post, p[items[rows]])
+    row_w = w[persons]
+
+    def per_item(values: Array) -> Array:
+        return np.bincount(items, weights=row_w * values, minlength=resp.n_items).astype(np.float64)
+
+    return per_item(s_a * s_a), per_item(s_a * s_d), per_item(s_d * s_d)
 
 
 def _block_information(
     resp: Responses, stats: EStep, p: Array, nodes: Array, cells: tuple[NDArray[np.intp], ...], scores: Array
 ) -> tuple[Array, Array, Array]:
     """Each item's own 2 x 2 block of Louis's observed information."""
-    persons, items = cells
     c_aa, c_ad, c_dd = _complete_information(stats, p, nodes)
-    # Σ_i w_i Σ_q post_iq (u_ij - P_jq)² v_q v_qᵀ, with v_q = (θ_q, 1), from the expected counts.
+    # Σ_i w_i Σ_q post_iq (u_ij - P_jq)² v_q v_qᵀ, with v_q = (θ_q, 1), from the expected counts ...
     u2 = np.asarray((stats.posterior * resp.person_weight) @ resp.score_sq).T
     sq = u2 - 2.0 * p * stats.r + p * p * stats.n
-    # minus Σ_i w_i s̄_ij s̄_ijᵀ, s̄_ij the posterior mean score of person i on item j.
-    e_p, e_tp = _posterior_means(resp, stats, p, nodes, persons, items)
-    theta_bar = nodes @ stats.posterior
-    s_a = scores * theta_bar[persons] - e_tp
-    s_d = scores - e_p
-    w = resp.person_weight[persons]
-    j = resp.n_items
-
-    def per_item(values: Array) -> Array:
-        return np.bincount(items, weights=w * values, minlength=j).astype(np.float64)
-
-    return (
-        c_aa - (sq @ nodes**2 - per_item(s_a * s_a)),
-        c_ad - (sq @ nodes - per_item(s_a * s_d)),
-        c_dd - (sq.sum(axis=1) - per_item(s_d * s_d)),
-    )
+    # ... minus Σ_i w_i s̄_ij s̄_ijᵀ.
+    m_aa, m_ad, m_dd = _mean_score_products(resp, stats, p, nodes, cells, scores)
+    return c_aa - (sq @ nodes**2 - m_aa), c_ad - (sq @ nodes - m_ad), c_dd - (sq.sum(axis=1) - m_dd)
 
 
 def _dense(matrix: Any) -> Array:

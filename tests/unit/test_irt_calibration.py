@@ -88,18 +88,14 @@ def test_frequency_weights_equal_repeated_rows() -> None:
     assert np.all(weighted.n_responses == 1000)
 
 
-def test_per_item_information_understates_short_test_ses_a_little() -> None:
+def test_per_item_information_understates_short_test_ses_a_little(monkeypatch: pytest.MonkeyPatch) -> None:
     """Above the budget only each item's own block of the information is kept (cross-item terms dropped)."""
     from ai4d_core.domain import irt_information
 
     persons, items, scores, weights = _lsat_long()
     exact = calibrate_2pl(persons, items, scores, weights=weights)
-    budget = irt_information.FULL_INFORMATION_BUDGET
-    irt_information.FULL_INFORMATION_BUDGET = 0
-    try:
-        block = calibrate_2pl(persons, items, scores, weights=weights)
-    finally:
-        irt_information.FULL_INFORMATION_BUDGET = budget
+    monkeypatch.setattr(irt_information, "FULL_INFORMATION_BUDGET", 0.0)
+    block = calibrate_2pl(persons, items, scores, weights=weights)
     assert not block.exact_se
     ratio = block.se_b / exact.se_b
     print("block / exact SE of b:", np.round(ratio, 3))
@@ -209,3 +205,19 @@ def test_an_em_cut_short_says_it_did_not_converge() -> None:
     assert short.iterations == 3 and not short.converged
     full = calibrate_2pl(persons, items, scores, weights=weights)
     assert full.converged and full.log_likelihood > short.log_likelihood
+
+
+@pytest.mark.parametrize("budget", [0.0, 2e9], ids=["per-item SE", "exact SE"])
+def test_dense_and_sparse_designs_agree(monkeypatch: pytest.MonkeyPatch, budget: float) -> None:
+    """Small designs are held as dense matrices, large sparse ones as CSR; both must give the same answer."""
+    from ai4d_core.domain import irt_fit, irt_information
+
+    data = simulate_2pl(1500, 12, 8, seed=10)  # each person answers 8 of 12 items: dense by default
+    monkeypatch.setattr(irt_information, "FULL_INFORMATION_BUDGET", budget)
+    dense = _fit(data)
+    monkeypatch.setattr(irt_fit, "DENSE_MAX_CELLS", 0)
+    sparse = _fit(data)
+    assert dense.exact_se == sparse.exact_se == (budget > 0)
+    for name in ("a", "b", "se_a", "se_b", "fit"):
+        assert np.allclose(getattr(dense, name), getattr(sparse, name), rtol=1e-8), name
+    assert dense.log_likelihood == pytest.approx(sparse.log_likelihood, rel=1e-12)
