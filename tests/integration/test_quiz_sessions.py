@@ -16,6 +16,7 @@ from ai4d_core.adapters.sql.tables import QuizAnswer, QuizSession, Submission
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import (
     Item,
+    ItemStatus,
     NumericItem,
     SingleChoiceItem,
     SqlQueryItem,
@@ -109,6 +110,40 @@ def test_a_quiz_starts_answers_with_feedback_and_gets_harder_after_right_answers
     print(f"difficulties met, all right: {right}; all wrong: {wrong}")
     assert sum(right[4:]) / len(right[4:]) > sum(wrong[4:]) / len(wrong[4:])
     assert sum(right[-4:]) / 4 > sum(right[:2]) / 2
+
+
+def test_provisional_items_come_as_pretest_items_that_look_alike_and_never_move_the_estimate(bank: Container) -> None:
+    chosen = [i for i in load_curated_bank() if isinstance(i, SingleChoiceItem | TrueFalseItem)]
+    bank.items.upsert([i.model_copy(update={"id": f"x-{i.id}", "topic": MIXED}) for i in chosen[:40]])
+    bank.items.upsert(
+        [
+            i.model_copy(update={"id": f"new-{i.id}", "topic": MIXED, "status": ItemStatus.PROVISIONAL})
+            for i in chosen[40:]
+        ]
+    )
+    pretest = 0
+    for k in range(20):
+        learner = _learner(bank, f"p{k}")
+        turn = quiz_sessions.start(bank, learner, "diagnostic", [MIXED])
+        for _ in range(10):
+            assert not {"status", "provenance", "calibration", "difficulty"} & set(turn.question)
+            result = quiz_sessions.answer(bank, learner, turn.session_id, turn.position, _right(bank, turn))
+            assert isinstance(result, Answered) and result.feedback.correct  # feedback as for any item
+            if not isinstance(result.next, QuizTurn):
+                break
+            if turn.question["id"].startswith("new-"):
+                pretest += 1
+                assert result.next.progress.topics == turn.progress.topics  # a right answer that counts for nothing
+                assert result.next.progress.answered == turn.progress.answered + 1
+            turn = result.next
+        if pretest >= 2:
+            break
+    print(f"{pretest} pretest items met in {k + 1} quizzes")
+    assert pretest >= 2
+    ingest_pending(bank)
+    with bank.engine.connect() as conn:
+        kept = conn.execute(text("select count(*) from responses where item_id like 'new-%'")).scalar_one()
+    assert kept >= pretest  # their answers reach responses, for calibration
 
 
 def test_a_reload_resumes_at_the_same_question_presented_the_same_way(bank: Container) -> None:
