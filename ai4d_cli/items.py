@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -114,17 +114,29 @@ def import_(
     topic: Annotated[str, typer.Option(help="Topic for questions without a category.")] = "imported",
     level: Annotated[int, typer.Option(min=1, max=3, help="Level of the imported items.")] = 1,
     activate: Annotated[bool, typer.Option(help="Store as active instead of provisional.")] = False,
+    skip_unsupported: Annotated[
+        bool, typer.Option(help="Leave out (and list) questions AI4D cannot carry instead of refusing the file.")
+    ] = False,
+    match_grades: Annotated[
+        str, typer.Option(help="error: refuse grades Moodle does not know; nearest: round them as Moodle can.")
+    ] = "error",
 ) -> None:
     """Import a bank file whole, or nothing of it (errors name the line or element)."""
-    from ai4d_core.interop import InteropError
+    from ai4d_core.interop import InteropError, MatchGrades
     from ai4d_core.services.bank_files import FORMATS, import_file
 
     if fmt not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
+    if match_grades not in ("error", "nearest"):
+        typer.echo("error: --match-grades must be error or nearest", err=True)
+        raise typer.Exit(2)
     with _container() as c:
         try:
-            report = import_file(c, path.read_text(encoding="utf-8"), fmt, topic, level, activate)
+            report = import_file(
+                c, path.read_text(encoding="utf-8"), fmt, topic, level, activate,
+                skip_unsupported=skip_unsupported, match_grades=cast(MatchGrades, match_grades),
+            )  # fmt: skip
         except (InteropError, ValueError) as exc:
             typer.echo(f"error: {path}: nothing imported:\n{exc}", err=True)
             raise typer.Exit(1) from exc

@@ -1,21 +1,26 @@
 """Bank files in and out: Moodle GIFT, Moodle XML and the original AI4D's seed JSON.
 
 An import is all or nothing: the parser refuses a file with any problem (naming the line or element), and the
-items it returns are stored in one transaction. Imported items are `provisional` unless activated.
+items it returns are stored in one transaction. Imported items are `provisional` unless activated. Questions AI4D
+cannot carry (descriptions, files, question types it lacks) refuse the file too, unless the caller asks to leave
+them out (`skip_unsupported`); they are then listed with their reason, like the notes on what an imported item
+does not carry of its source (see docs/interop.md).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.domain.items import Item, ItemStatus
+from ai4d_core.domain.items import ItemStatus
 from ai4d_core.interop import (
-    parse_gift,
-    parse_moodle_xml,
+    BankImport,
+    MatchGrades,
     parse_seed_questions,
+    read_gift,
+    read_moodle_xml,
     to_gift,
     to_moodle_xml,
     to_seed_questionnaire,
@@ -31,25 +36,55 @@ class ImportReport:
     parsed: int
     stored: int
     ids: list[str]
+    skipped: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
-        return f"{self.parsed} item(s) read, {self.stored} new item version(s) stored"
+        lines = [f"{self.parsed} item(s) read, {self.stored} new item version(s) stored"]
+        if self.skipped:
+            lines += [f"{len(self.skipped)} question(s) left out:", *(f"  - {s}" for s in self.skipped)]
+        if self.notes:
+            lines += [f"{len(self.notes)} note(s) on what the items do not carry:", *(f"  - {n}" for n in self.notes)]
+        return "\n".join(lines)
 
 
-def parse_file(text: str, fmt: Format, topic: str, level: int, status: ItemStatus) -> list[Item]:
-    """Items of a bank file (raises `InteropError` naming every problem; nothing is returned half)."""
-    if fmt == "gift":
-        return parse_gift(text, default_topic=topic, default_level=level, status=status)
-    if fmt == "moodle-xml":
-        return parse_moodle_xml(text, default_topic=topic, default_level=level, status=status)
-    return parse_seed_questions(json.loads(text), default_topic=topic, default_level=level, status=status)
+def read_file(
+    text: str,
+    fmt: Format,
+    topic: str,
+    level: int,
+    status: ItemStatus,
+    *,
+    skip_unsupported: bool = False,
+    match_grades: MatchGrades = "error",
+) -> BankImport:
+    """Items of a bank file, with what was left out and noted (raises `InteropError` naming every problem)."""
+    if fmt == "seed":
+        return BankImport(
+            parse_seed_questions(json.loads(text), default_topic=topic, default_level=level, status=status)
+        )
+    read = read_gift if fmt == "gift" else read_moodle_xml
+    return read(
+        text, default_topic=topic, default_level=level, status=status,
+        skip_unsupported=skip_unsupported, match_grades=match_grades,
+    )  # fmt: skip
 
 
 def import_file(
-    c: Container, text: str, fmt: Format, topic: str = "imported", level: int = 1, activate: bool = False
+    c: Container,
+    text: str,
+    fmt: Format,
+    topic: str = "imported",
+    level: int = 1,
+    activate: bool = False,
+    *,
+    skip_unsupported: bool = False,
+    match_grades: MatchGrades = "error",
 ) -> ImportReport:
-    items = parse_file(text, fmt, topic, level, ItemStatus.ACTIVE if activate else ItemStatus.PROVISIONAL)
-    return ImportReport(len(items), c.items.upsert(items), [item.id for item in items])
+    status = ItemStatus.ACTIVE if activate else ItemStatus.PROVISIONAL
+    read = read_file(text, fmt, topic, level, status, skip_unsupported=skip_unsupported, match_grades=match_grades)
+    stored = c.items.upsert(read.items)
+    return ImportReport(len(read.items), stored, [item.id for item in read.items], read.skipped, read.notes)
 
 
 def export_file(c: Container, fmt: Format, topic: str | None = None, status: str | None = "active") -> str:

@@ -68,3 +68,29 @@ def test_generate_without_an_llm_falls_back_and_says_why(run: CliRunner, prefect
     assert "fallback_reason: no LLM configured" in out
     served = [line for line in out.splitlines() if line.startswith(("from_bank:", "from_templates:"))]
     assert any("-" in line.split(":", 1)[1] for line in served)  # some item ids came from the fallback
+
+
+def test_a_question_ai4d_cannot_carry_refuses_the_file_unless_it_is_left_out_and_listed(
+    run: CliRunner, tmp_path: Path
+) -> None:
+    mixed = tmp_path / "mixed.gift"
+    mixed.write_text(
+        "::intro:: This section is about SQL joins.\n\n"
+        "::q1:: Which join keeps every row of the left table? {=LEFT JOIN ~INNER JOIN ~CROSS JOIN}\n",
+        encoding="utf-8",
+    )
+    refused = run.invoke(app, ["items", "import", str(mixed), "--format", "gift"])
+    assert refused.exit_code == 1 and "nothing imported" in refused.output and "intro" in refused.output
+    assert "items: 0" in _ok(run, "items", "stats")
+    out = _ok(run, "items", "import", str(mixed), "--format", "gift", "--skip-unsupported")
+    assert "1 item(s) read, 1 new item version(s) stored" in out
+    assert "1 question(s) left out:" in out and "intro" in out.split("left out:")[1]
+
+
+def test_an_unknown_grade_is_named_and_nearest_rounds_it_as_moodle_can(run: CliRunner, tmp_path: Path) -> None:
+    graded = tmp_path / "graded.gift"
+    graded.write_text("::q1:: Pick the primes {~%33%2 ~%33%3 ~%34%5 ~%-100%4}\n", encoding="utf-8")
+    refused = run.invoke(app, ["items", "import", str(graded), "--format", "gift"])
+    assert refused.exit_code == 1 and "33%" in refused.output and "sum" not in refused.output
+    out = _ok(run, "items", "import", str(graded), "--format", "gift", "--match-grades", "nearest")
+    assert "1 item(s) read" in out
