@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from enum import StrEnum
 from typing import Annotated
 
@@ -34,7 +35,7 @@ def calibration(
         raise typer.Exit(1)
     rows = report.only(decision.value if decision else None)
     if as_json:
-        typer.echo(json.dumps(report.as_dict() | {"decisions": [vars(r) for r in rows]}, default=str, indent=2))
+        typer.echo(json.dumps(report.as_dict() | {"decisions": [asdict(r) for r in rows]}, indent=2))
         return
     typer.echo(str(report))
     typer.echo(f"{'item':<18} {'v':>3} {'status':<24} {'a':>6} {'se':>5} {'b':>6} {'se':>5} {'n':>5} {'fit':>6} "

@@ -10,8 +10,9 @@
   from its level (`LEVEL_PRIOR_B`: level 1 -> -1, 2 -> 0, 3 -> +1), so an item with few answers stays near
   what its level says; an item with no answer at all gets exactly that (a = 1, b from its level, no SE).
 - **Scores.** Negative scores (negative marking) count as 0; partial credit enters as a fractional score.
-- **Statistics and decisions.** Rest ability within the topic, point-biserial and option choices (`item_statistics`), then
-  the promotion policy (`promotion`) for provisional items; active items are flagged, never demoted.
+- **Statistics and decisions.** Rest ability within the topic, point-biserial and option choices
+  (`item_statistics`), then the promotion policy (`promotion`) for provisional items; active items are
+  flagged, never demoted.
 """
 
 from __future__ import annotations
@@ -177,14 +178,15 @@ def _options(items: Sequence[Item], answers: Answers, ability: FloatArray) -> li
     rows = np.array([p[0] for p in pairs], dtype=np.int64)
     option = np.array([p[1] for p in pairs], dtype=np.int64)
     counts = stats.option_statistics(answers.items[rows], option, ability[rows], len(items), width)
+    keys = [stats.key_options(item) for item in items]
     return [
         tuple(
-            OptionStat(o, o in stats.key_options(item), int(counts.chosen[k, j]), _none(counts.mean_ability[k, j]),
-                       _none(counts.sd_ability[k, j]))  # fmt: skip
+            OptionStat(o, o in keys[k], int(counts.chosen[k, j]), _none(counts.mean_ability[k, j]),
+                       _none(counts.sd_ability[k, j]))
             for j, o in enumerate(ids[k])
         )
-        for k, item in enumerate(items)
-    ]
+        for k in range(len(items))
+    ]  # fmt: skip
 
 
 def _verdict(item: Item, e: ItemEvidence, scale: bool, anchor: bool, policy: PromotionPolicy) -> Verdict:

@@ -10,7 +10,7 @@ from ai4d_core.adapters.sql import analysis as analysis_store
 from ai4d_core.adapters.sql.tables import CalibrationRun, ItemCalibration, ItemRow
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import ItemStatus
-from ai4d_core.services.calibration import CalibrationReport, calibrate_items, last_calibration
+from ai4d_core.services.calibration import CalibrationReport, ItemDecision, calibrate_items, last_calibration
 from ai4d_core.services.demo import learner_email, seed_demo
 from ai4d_core.services.ingest import ingest_pending
 from ai4d_core.services.warehouse import refresh_warehouse
@@ -29,25 +29,25 @@ def demo_run(container: Container) -> tuple[Container, CalibrationReport]:
     return container, calibrate_items(container, "demo-1")
 
 
-def _by_id(report: CalibrationReport) -> dict[str, object]:
+def _by_id(report: CalibrationReport) -> dict[str, ItemDecision]:
     return {d.item_id: d for d in report.decisions}
 
 
 def test_the_demo_run_promotes_sets_aside_and_keeps_each_with_its_reason(
     demo_run: tuple[Container, CalibrationReport],
 ) -> None:
-    c, report = demo_run
+    _, report = demo_run
     d = {k: v for k, v in _by_id(report).items() if k.startswith("pre-")}
-    print(report, *(f"{k}: {v.decision} - {v.reason}" for k, v in d.items()), sep="\n")  # type: ignore[attr-defined]
-    decisions = {k: v.decision for k, v in d.items()}  # type: ignore[attr-defined]
+    print(report, *(f"{k}: {v.decision} - {v.reason}" for k, v in d.items()), sep="\n")
+    decisions = {k: v.decision for k, v in d.items()}
     assert decisions == {
         "pre-sql-01": "promoted", "pre-py-01": "promoted", "pre-stat-01": "promoted",
         "pre-sql-02": "set_aside", "pre-stat-02": "set_aside", "pre-py-02": "kept",
     }  # fmt: skip
-    assert d["pre-sql-02"].reason.startswith("negative discrimination")  # type: ignore[attr-defined]
-    assert d["pre-stat-02"].reason.startswith("distractor problem: abler learners choose option d")  # type: ignore[attr-defined]
-    assert d["pre-py-02"].reason == "not enough responses: 12 of 30"  # type: ignore[attr-defined]
-    assert "point-biserial" in d["pre-sql-01"].reason  # type: ignore[attr-defined]
+    assert d["pre-sql-02"].reason.startswith("negative discrimination")
+    assert d["pre-stat-02"].reason.startswith("distractor problem: abler learners choose option d")
+    assert d["pre-py-02"].reason == "not enough responses: 12 of 30"
+    assert "point-biserial" in d["pre-sql-01"].reason
     # the curated bank's 324 active items (36 answered in the demo: the scale), the demo's 6 pretest items
     assert report.counts == {"active": 324, "kept": 1, "promoted": 3, "set_aside": 2}
     assert report.n_items == 330 and report.n_learners == 199 and not report.anchored and report.converged
@@ -69,8 +69,8 @@ def test_statuses_change_by_a_new_version_and_calibrations_land_in_the_bodies(
     for version in (promoted, answered):
         assert version is not None and version.calibration.model == "2pl-mml-1"
         assert version.calibration.run == "demo-1"
-        assert version.irt_parameters == pytest.approx((decision.a, decision.b))  # type: ignore[attr-defined]
-        assert version.calibration.n_responses == decision.n_responses > 100  # type: ignore[attr-defined]
+        assert version.irt_parameters == pytest.approx((decision.a, decision.b))
+        assert version.calibration.n_responses == decision.n_responses > 100
     scale = c.items.get("sql-005")
     assert scale is not None and scale.version == 1 and scale.calibration.model == "2pl-mml-1"
     assert kept.calibration.n_responses == 12  # thin, but its estimate (near its level's prior) is kept
@@ -110,7 +110,7 @@ def test_profiles_use_the_calibrated_parameters_and_skip_pretest_answers(
 
 
 def test_the_warehouse_uses_the_calibrated_parameters(demo_run: tuple[Container, CalibrationReport]) -> None:
-    c, report = demo_run
+    c, _ = demo_run
     refresh_warehouse(c)
     items = {(r["id"], r["version"]): r for r in c.warehouse.query("select * from dim_items")}
     calibrated = 0
@@ -139,11 +139,11 @@ def test_the_next_run_keeps_the_scale_of_the_anchors(demo_run: tuple[Container, 
     assert len(anchors) == 39  # the 36 scale items and the 3 promoted ones (at their new version)
     for d in anchors:
         old = before[d.item_id]
-        assert (d.a, d.b) == pytest.approx((old.a, old.b))  # type: ignore[attr-defined]
+        assert (d.a, d.b) == pytest.approx((old.a, old.b))
         assert d.reason.startswith("anchor: held at") and "demo-1" in d.reason
-    assert after["pre-sql-01"].item_version == 2 and after["pre-sql-01"].decision == "active"  # type: ignore[attr-defined]
+    assert after["pre-sql-01"].item_version == 2 and after["pre-sql-01"].decision == "active"
     assert "pre-sql-02" not in after  # set aside: not calibrated until someone puts it back
-    assert after["pre-py-02"].decision == "kept"  # type: ignore[attr-defined]
+    assert after["pre-py-02"].decision == "kept"
     latest = last_calibration(c)
     assert latest is not None and latest.run_id == "demo-2"
     assert [d.item_id for d in latest.only("kept")] == ["pre-py-02"]
