@@ -27,6 +27,7 @@ The pool, the plan and the no-repeat window: `services.quiz_pool`.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import uuid
 from collections.abc import Sequence
@@ -50,7 +51,7 @@ from ai4d_core.domain.feedback import Feedback, SqlTrace, feedback, sql_feedback
 from ai4d_core.domain.items import Item, SqlQueryItem
 from ai4d_core.domain.presentation import Presentation, present, shown_view
 from ai4d_core.domain.quiz_progress import TopicEstimate, estimate
-from ai4d_core.domain.result_sets import QuerySyntaxError
+from ai4d_core.domain.result_sets import FixtureError, QuerySyntaxError
 from ai4d_core.domain.scoring import AnswerError, score_answer, sql_verdict
 from ai4d_core.services import quiz_sql
 from ai4d_core.services.quiz_pool import MODES, next_in, plan_for, pool_of
@@ -73,8 +74,10 @@ from ai4d_core.services.quiz_types import (
 )
 from ai4d_core.services.rate_limit import SCORING, RateLimiter
 
+log = logging.getLogger(__name__)
 ANSWERS = RateLimiter(capacity=10, per_second=0.5)  # per learner: a burst of 10, then one answer every 2 s
 PREVIEWS = RateLimiter(capacity=5, per_second=0.2)  # per learner: a burst of 5 runs, then one every 5 s
+TYPED_IN_PAYLOAD = 200  # what was typed rides in the raw submission when short and read differently
 SUBMISSIONS_NAMESPACE = uuid.UUID("0b7f6c1e-52a4-4d6e-9a57-3c2f1f7d9a10")
 
 
@@ -107,7 +110,12 @@ def _turn(c: Container, row: SessionRow) -> QuizTurn:
     state = QuizState.from_dict(row.state)
     view = shown_view(item, Presentation.from_dict(row.current["presentation"]))
     progress = Progress(len(state.answers), state.plan.max_items, _estimates(state))
-    context = sql_context(c, item) if isinstance(item, SqlQueryItem) else None
+    context = None
+    if isinstance(item, SqlQueryItem):
+        try:
+            context = sql_context(c, item)
+        except FixtureError:  # the item's fault: the question still shows, without its tables
+            log.exception("item %s v%s: its SQL fixture fails", item.id, item.version)
     return QuizTurn(row.id, row.mode, row.position, view, progress, context)
 
 
@@ -195,8 +203,11 @@ def _score(c: Container, item: Item, value: object, shown: Presentation) -> Feed
             verdict = sql_verdict(item, value, trace)
         except AnswerError as exc:  # not one SELECT query
             return _plain(exc, item)
+        except FixtureError:
+            log.exception("item %s v%s: its SQL fixture or reference query fails", item.id, item.version)
+            raise QuizError("This question cannot be scored right now; please start a new quiz.") from None
         if isinstance(trace.error, QuerySyntaxError):
-            return f"Your query has a syntax error; fix it and answer again. {trace.error.reason}"
+            return f"Your query has a syntax error; fix it and answer again. {trace.error.reason}."
         return sql_feedback(item, verdict.score, verdict.reason, trace)
     try:
         score = score_answer(item, value)
@@ -259,13 +270,16 @@ def answer(
     submission_key = uuid.uuid5(SUBMISSIONS_NAMESPACE, f"{row.id}:{position}")
     saved = AnswerRow(row.id, position, who.id, item.id, item.version, bool(cur["pretest"]), value, typed,
                       shown.to_dict(), scored.score, scored.to_dict(), new_submission_id())  # fmt: skip
+    quiz: dict[str, Any] = {"session_id": str(row.id), "position": position}
+    if typed != value and len(json.dumps(typed)) <= TYPED_IN_PAYLOAD:  # e.g. "4,722,432" read as 4722432
+        quiz["typed"] = typed
     payload = {
         "format": "ai4d/v1",
         "submission_id": str(submission_key),
         "submitted_at": datetime.now(UTC).isoformat(),
         "answers": [{"item_id": item.id, "item_version": item.version, "answer": value,
                      "presentation": shown.to_dict()}],
-        "quiz": {"session_id": str(row.id), "position": position, "typed": typed},
+        "quiz": quiz,
     }  # fmt: skip
     if not store.save_answer(saved, move, payload):  # another call got there first, or the quiz ended meanwhile
         fresh = store.get(row.id)

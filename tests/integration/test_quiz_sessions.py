@@ -17,9 +17,7 @@ from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import (
     Item,
     ItemStatus,
-    NumericItem,
     SingleChoiceItem,
-    SqlQueryItem,
     TrueFalseItem,
     parse_item,
 )
@@ -209,30 +207,62 @@ def test_answers_reach_responses_exactly_once_with_their_presentation(bank: Cont
         assert rows[0].presentation == {"options": shown}
 
 
+NUMERIC = parse_item({
+    "id": "x-rows", "type": "numeric", "topic": "counting", "level": 1, "explanation": "Counted.",
+    "stem": "How many rows does the table hold?", "answers": [{"value": 4722432}],
+})  # fmt: skip
+SQL = parse_item({
+    "id": "x-sql", "type": "sql_query", "topic": "querying", "level": 1, "explanation": "Filter, then sort.",
+    "stem": "The names of the products dearer than 10, by name.",
+    "fixture": {"setup_sql": "CREATE TABLE product (name VARCHAR, price INTEGER);"
+                             " INSERT INTO product VALUES ('tea', 4), ('jug', 15), ('beans', 12);"},
+    "reference_query": "SELECT name FROM product WHERE price > 10 ORDER BY name",
+})  # fmt: skip
+
+
 def test_unreadable_answers_come_back_with_the_question_number(bank: Container) -> None:
-    numeric = next(i for i in load_curated_bank() if isinstance(i, NumericItem) and i.topic == "cloud_platforms")
-    sql = next(i for i in load_curated_bank() if isinstance(i, SqlQueryItem))
-    bank.items.upsert([numeric.model_copy(update={"topic": "statistics_x"}), sql.model_copy(update={"topic": "sql_x"})])
+    bank.items.upsert([NUMERIC, SQL])
     ada = _learner(bank)
-    turn = quiz_sessions.start(bank, ada, "practice", ["statistics_x"])
-    for typed in ("1,5", "abc", "1,500"):
+    turn = quiz_sessions.start(bank, ada, "practice", ["counting"])
+    for typed in ("1,5", "abc", "4,722", "", None, {"not": "a number"}):
         result = quiz_sessions.answer(bank, ada, turn.session_id, 1, typed)
         assert isinstance(result, NeedsFix), typed
-        assert result.message.startswith("Question 1: ") and numeric.id not in result.message
-    assert _count(bank, QuizAnswer) == 0
-    value = key_answer(numeric)
-    result = quiz_sessions.answer(bank, ada, turn.session_id, 1, f"{value:,}")
+        assert result.message.startswith("Question 1: ") and NUMERIC.id not in result.message
+    assert _count(bank, QuizAnswer) == 0 and _count(bank, Submission) == 0
+    result = quiz_sessions.answer(bank, ada, turn.session_id, 1, "4,722,432")
     assert isinstance(result, Answered) and result.feedback.correct
+    with bank.engine.connect() as conn:
+        stored = conn.execute(select(QuizAnswer.answer, QuizAnswer.typed)).one()
+    assert tuple(stored) == (4722432, "4,722,432")
 
-    turn = quiz_sessions.start(bank, ada, "practice", ["sql_x"], replace=True)
-    assert turn.sql is not None and turn.sql.tables
-    broken = quiz_sessions.answer(bank, ada, turn.session_id, 1, "SELEC category FORM dim_product")
-    assert isinstance(broken, NeedsFix) and "syntax error" in broken.message
-    preview = quiz_sessions.preview_sql(bank, ada, turn.session_id, "SELECT 1 AS one")
-    assert preview.rows == ((1,),) and preview.error is None
-    wrong = quiz_sessions.answer(bank, ada, turn.session_id, 1, "SELECT 1")
-    assert isinstance(wrong, Answered) and wrong.feedback.score == 0
-    assert wrong.feedback.sql is not None and wrong.feedback.sql.expected_rows
+    turn = quiz_sessions.start(bank, ada, "practice", ["querying"], replace=True)
+    assert turn.sql is not None and [t.name for t in turn.sql.tables] == ["product"]
+    assert turn.sql.tables[0].columns == (("name", "VARCHAR"), ("price", "INTEGER"))
+    broken = quiz_sessions.answer(bank, ada, turn.session_id, 1, "SELEC name FORM product")
+    assert isinstance(broken, NeedsFix) and broken.message.startswith("Question 1: ")
+    assert 'syntax error at or near "SELEC"' in broken.message
+    refused = quiz_sessions.answer(bank, ada, turn.session_id, 1, "DELETE FROM product")
+    assert isinstance(refused, NeedsFix) and "Only a SELECT query" in refused.message
+    preview = quiz_sessions.preview_sql(bank, ada, turn.session_id, "SELECT name FROM product ORDER BY price")
+    assert preview.rows == (("tea",), ("beans",), ("jug",)) and preview.error is None
+    assert quiz_sessions.preview_sql(bank, ada, turn.session_id, "SELECT nope FROM product").error
+    wrong = quiz_sessions.answer(bank, ada, turn.session_id, 1, "SELECT name FROM product ORDER BY name")
+    assert isinstance(wrong, Answered) and wrong.feedback.score == 0 and wrong.feedback.sql is not None
+    assert wrong.feedback.sql.rows == (("beans",), ("jug",), ("tea",))
+    assert wrong.feedback.sql.expected_rows == (("beans",), ("jug",))
+    assert wrong.feedback.sql.reason == "expected 2 rows, got 3"
+
+
+def test_the_sql_preview_is_rate_limited(bank: Container) -> None:
+    bank.items.upsert([SQL])
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "practice", ["querying"])
+    runs = 0
+    with pytest.raises(quiz_sessions.TryLater):
+        for runs in range(1, 50):  # noqa: B007 - counted for the message
+            quiz_sessions.preview_sql(bank, ada, turn.session_id, "SELECT 1")
+    print(f"refused after {runs - 1} runs")
+    assert runs - 1 == quiz_sessions.PREVIEWS.capacity
 
 
 def test_an_unknown_item_version_is_refused_at_ingest_with_its_reason(bank: Container) -> None:
