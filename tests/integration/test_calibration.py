@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 from ai4d_core.adapters.sql import analysis as analysis_store
 from ai4d_core.adapters.sql.tables import CalibrationRun, ItemCalibration, ItemRow
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.irt import Observation, eap
 from ai4d_core.domain.items import ItemStatus
+from ai4d_core.services.accounts import SessionUser
 from ai4d_core.services.calibration import CalibrationReport, ItemDecision, calibrate_items, last_calibration
 from ai4d_core.services.demo import learner_email, seed_demo
 from ai4d_core.services.ingest import ingest_pending
+from ai4d_core.services.reports import cohort_topic_summary
 from ai4d_core.services.warehouse import refresh_warehouse
 
 pytestmark = pytest.mark.integration
@@ -121,9 +124,21 @@ def test_the_warehouse_uses_the_calibrated_parameters(demo_run: tuple[Container,
         calibrated += item.calibration.model is not None
     assert calibrated == 36 + 6 + 5  # the answered items, and the new versions of the promoted and set aside
     assert items[("sql-005", 1)]["b"] != items[("sql-005", 1)]["difficulty"]
-    rows = c.warehouse.query("select * from agg_cohort_topic")
+    educator = c.users.by_email("educator@demo.ai4d.example")
+    assert educator is not None
+    viewer = SessionUser(educator.id, educator.email, educator.display_name, educator.role)
+    rows = cohort_topic_summary(c, viewer)  # what the educator's cohort view shows
     assert {r["topic"] for r in rows} == {"python", "sql", "statistics"}
     assert all(-1.5 < r["mean_ability"] < 1.5 for r in rows)
+    # The mean ability is the EAP under the calibrated parameters: recompute one learner's with domain.irt.
+    one = c.warehouse.query("select learner, topic, ability from agg_learner_topic order by learner, topic limit 1")[0]
+    answers = c.warehouse.query(
+        "select i.a, i.b, f.score from fact_responses f join dim_items i on i.id = f.item_id "
+        "and i.version = f.item_version where f.learner = ? and f.topic = ? and not f.pretest",
+        [one["learner"], one["topic"]],
+    )
+    expected = eap([Observation(r["a"], r["b"], r["score"]) for r in answers])
+    assert one["ability"] == pytest.approx(expected.theta, abs=2e-3)
     pretest = c.warehouse.query("select count(*) as n from fact_responses where pretest")[0]["n"]
     scored = c.warehouse.query("select sum(n_responses) as n from agg_cohort_topic")[0]["n"]
     total = c.warehouse.query("select count(*) as n from fact_responses")[0]["n"]
