@@ -9,14 +9,16 @@ Model: P(correct | θ) = 1 / (1 + exp(-a(θ - b))), no D = 1.7 scaling; θ ~ N(0
 - Priors: `prior="none"` is maximum likelihood. `prior="weak"` maximises the posterior (MAP inside the EM) with
   log a ~ N(0, 0.5²) (median 1, 95% in [0.38, 2.7]) and b ~ N(m_j, 2²), m_j = `b_prior_mean[j]` or 0. Under
   "none" an item everyone (or no one) answered right has no finite estimate: it runs to |d| = 30 (b far out,
-  huge SE); under "weak" it stays finite.
+  huge SE); under "weak" it stays finite. The log-normal prior keeps a > 0: a reversed item (a wrong key)
+  shows a < 0 under "none" but a ≈ 0 with a high RMSD under "weak".
 - Existing scale: items in `fixed` keep the given (a, b) and anchor the scale; the population's mean and SD
   are then estimated too (`theta_mean`, `theta_sd`), so new items land on the anchors' scale even when the
   sample is abler or weaker than the one the anchors came from.
 - Standard errors: inverse of Louis's (1982) observed information at convergence (plus the prior's curvature
   under "weak"), b's by the delta method; exact over all free items when that is affordable
-  (`irt_information.FULL_INFORMATION_BUDGET`), otherwise per item (`exact_se=False`). They treat the anchors
-  and the population as known. On the LSAT data they match ltm's published SEs to 0.001.
+  (`irt_information.FULL_INFORMATION_BUDGET`), otherwise per item (`exact_se=False`: 2-6% low on the 5-item
+  LSAT; on 100,000 learners x 1,000 items x 20 answers, 95-96% of the true a and b lie within 1.96 SE). They
+  treat the anchors and the population as known. On the LSAT data they match ltm's published SEs to 0.001.
 - Fit: RMSD between the posterior-expected proportion correct of the item's respondents at each node and the
   model curve, weighted by their posterior mass (0 is perfect; values above about 0.1 flag misfit).
 - Items with no responses get NaN everywhere (n_responses 0); fixed items report their given values and NaN SEs.

@@ -221,3 +221,13 @@ def test_dense_and_sparse_designs_agree(monkeypatch: pytest.MonkeyPatch, budget:
     for name in ("a", "b", "se_a", "se_b", "fit"):
         assert np.allclose(getattr(dense, name), getattr(sparse, name), rtol=1e-8), name
     assert dense.log_likelihood == pytest.approx(sparse.log_likelihood, rel=1e-12)
+
+
+def test_a_reversed_item_shows_negative_a_or_misfit() -> None:
+    """An item whose key is wrong: negative a without a prior; under the log-normal prior (a > 0), a misfit."""
+    data = simulate_2pl(3000, 10, seed=3)
+    scores = np.where(data.items == 2, 1.0 - data.scores, data.scores)
+    none = calibrate_2pl(data.persons, data.items, scores, 10)
+    weak = calibrate_2pl(data.persons, data.items, scores, 10, prior="weak")
+    assert none.a[2] == pytest.approx(-data.a[2], abs=0.15) and none.fit[2] < 0.02
+    assert 0 < weak.a[2] < 0.2 and weak.fit[2] > 0.1 and np.all(np.delete(weak.fit, 2) < 0.05)
