@@ -162,3 +162,11 @@ def test_the_next_run_keeps_the_scale_of_the_anchors(demo_run: tuple[Container, 
     latest = last_calibration(c)
     assert latest is not None and latest.run_id == "demo-2"
     assert [d.item_id for d in latest.only("kept")] == ["pre-py-02"]
+
+
+def test_an_empty_bank_makes_an_empty_run(clean: Container) -> None:
+    # Last in the module: `clean` empties the stores the module's demo run lives in.
+    report = calibrate_items(clean, "empty")
+    assert (report.n_items, report.n_responses, report.decisions) == (0, 0, ())
+    stored = last_calibration(clean)
+    assert stored is not None and stored.run_id == "empty" and str(stored).endswith("no items")
