@@ -104,7 +104,7 @@ class LearnerLayout(Viewer):
     @param.depends("active", watch=True)
     def _show(self) -> None:
         for name, button in self._buttons.items():
-            button.button_type = "primary" if name == self.active else "light"
+            button.color = "primary" if name == self.active else "light"
             self._panes[name].visible = name == self.active
 
     def __panel__(self) -> pn.Column:

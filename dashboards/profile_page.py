@@ -3,7 +3,8 @@
 """The learner's Profile section: level, per-topic table, strengths and weaknesses, path, next steps, narrative.
 
 A topic's mastery label is shown only when its standard error is small enough to back it
-(`MASTERY_MAX_SE`); otherwise the table says "not enough evidence yet" (DESIGN §6).
+(`domain.quiz_progress.MASTERY_MAX_SE`, the quiz summary's rule); otherwise the table says "not enough
+evidence yet" (DESIGN §6).
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import param
 from panel.viewable import Viewer
 from param.parameters import NoNone
 
+from ai4d_core.domain.quiz_progress import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE
 from ai4d_core.services import profiles
 from dashboards.cohort_views import PageState, plain_table
 from dashboards.common import format_number, markdown
 
 NO_PROFILE = "Your profile will appear after the next analysis run."
-NOT_ENOUGH_EVIDENCE = "not enough evidence yet"
-MASTERY_MAX_SE = 0.5  # the adaptive quiz's per-topic target SE: a claim needs at least that precision
 TOPIC_TITLES = {
     "topic": "Topic",
     "mastery": "Mastery",
@@ -109,7 +109,7 @@ class ProfileView(Viewer):
         return markdown(self.state.message)
 
     def __panel__(self) -> pn.Column:
-        refresh = pn.widgets.Button.from_param(self.state.param.refresh, button_type="light", width=150)
+        refresh = pn.widgets.Button.from_param(self.state.param.refresh, color="light", width=150)
         return pn.Column(refresh, self._message, self._profile, sizing_mode="stretch_width")
 
 

@@ -9,8 +9,6 @@ import panel as pn
 import pytest
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.domain.items import ItemStatus, SingleChoiceItem
-from ai4d_core.domain.keys import key_answer
 from ai4d_core.security.tokens import token_hash
 from ai4d_core.services import accounts
 from ai4d_core.services.demo import seed_demo
@@ -20,10 +18,8 @@ from ai4d_core.services.warehouse import refresh_warehouse
 from dashboards import common
 from dashboards.auth import safe_next
 from dashboards.educator import NO_AGGREGATES, NOT_ALLOWED, EducatorState, EducatorView
-from dashboards.learner import NO_QUESTIONS, NOTHING_ANSWERED, TOO_FAST, LearnerState, QuizView
 from dashboards.page_session import PageIdentity
 from dashboards.profile_page import NO_PROFILE, NOT_ENOUGH_EVIDENCE, ProfileState, ProfileView
-from dashboards.questions import AnswerChoices
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"
@@ -46,117 +42,19 @@ def _sign_in(c: Container, email: str, role: str = "learner") -> tuple[PageIdent
     return _identity(c, token), token
 
 
-def _learner(c: Container) -> tuple[LearnerState, str]:
-    identity, token = _sign_in(c, "ada@example.org")
-    return LearnerState(container=c, identity=identity), token
-
-
-def _key(c: Container, item_id: str) -> object:
-    item = c.items.get(item_id)
-    assert item is not None
-    return key_answer(item)
-
-
 def _html_of(viewable: Any) -> str:
     """The HTML the browser would get from every Markdown pane in `viewable`."""
     panes = viewable.select(pn.pane.Markdown) if hasattr(viewable, "select") else [viewable]
     return "\n".join(html.unescape(pane._transform_object(pane.object)["object"]) for pane in panes)
 
 
-def test_with_no_active_item_the_quiz_page_says_so_instead_of_failing(clean: Container) -> None:
-    state, _ = _learner(clean)
-    assert state.questions == []
-    assert NO_QUESTIONS in _html_of(pn.panel(QuizView(state=state)._questions()))
-    state.param.trigger("submit")
-    assert state.message == NOTHING_ANSWERED
-
-
-def test_a_quiz_answered_right_scores_full_marks_with_feedback(bank: Container) -> None:
-    state, _ = _learner(bank)
-    assert state.questions and state.score == ""
-    for question in state.questions:
-        question.answer = _key(bank, question.item_id)
-
-    state.param.trigger("submit")
-
-    n = len(state.questions)
-    assert state.score == f"Score: {n} / {n}"
-    assert state.submitted and state.message == ""
-    assert [fb.item_id for fb in state.feedback] == [q.item_id for q in state.questions]
-    assert all(fb.score == 1 and fb.explanation for fb in state.feedback)
-
-
-def test_choices_show_option_texts_but_answer_with_option_ids(bank: Container) -> None:
-    state, _ = _learner(bank)
-    for question in state.questions:
-        item = bank.items.get(question.item_id)
-        objects = question.param.answer.objects
-        if isinstance(item, SingleChoiceItem):
-            assert sorted(objects.values()) == sorted(o.id for o in item.options)
-        else:
-            assert list(objects.values()) == [True, False]
-
-
-def test_submitting_nothing_asks_for_an_answer_and_stores_nothing(bank: Container) -> None:
-    state, _ = _learner(bank)
-    state.param.trigger("submit")
-    assert state.message == NOTHING_ANSWERED and not state.submitted and state.score == ""
-
-
-def test_a_rejected_submission_shows_the_servers_reason(bank: Container) -> None:
-    state, _ = _learner(bank)
-    first = state.questions[0]
-    first.answer = _key(bank, first.item_id)
-    item = bank.items.get(first.item_id)
-    assert item is not None
-    bank.items.upsert([item.model_copy(update={"status": ItemStatus.RETIRED, "version": item.version + 1})])
-
-    state.param.trigger("submit")
-
-    assert state.message.startswith("Your answers were not accepted:")
-    assert first.item_id in state.message and not state.submitted and state.score == ""
-
-
-def test_a_new_quiz_clears_the_previous_result(bank: Container) -> None:
-    state, _ = _learner(bank)
-    state.questions[0].answer = _key(bank, state.questions[0].item_id)
-    state.param.trigger("submit")
-    assert state.submitted
-    state.param.trigger("new_quiz")
-    assert not state.submitted and state.score == "" and state.feedback == []
-    assert all(q.answer is None for q in state.questions)
-
-
-def test_after_logout_the_state_refuses_to_submit(bank: Container) -> None:
-    state, token = _learner(bank)
-    state.questions[0].answer = _key(bank, state.questions[0].item_id)
+def test_after_logout_the_profile_refuses_to_refresh(bank: Container) -> None:
+    identity, token = _sign_in(bank, "ada@example.org")
+    profile = ProfileState(container=bank, identity=identity)
     accounts.logout(bank, token)
-    state.param.trigger("submit")
-    assert state.message == common.SESSION_ENDED and not state.submitted and state.ended
-
-
-def test_after_logout_new_quiz_and_refresh_refuse_too(bank: Container) -> None:
-    state, token = _learner(bank)
-    before = [q.item_id for q in state.questions]
-    accounts.logout(bank, token)
-    state.param.trigger("new_quiz")
-    assert state.ended and state.message == common.SESSION_ENDED
-    assert [q.item_id for q in state.questions] == before
-    profile = ProfileState(container=bank, identity=state.identity)
-    bank.profiles.put(_profile(state.user.id))
+    bank.profiles.put(_profile(identity.user.id))
     profile.param.trigger("refresh")
-    assert profile.profile is None and profile.ended
-
-
-def test_submissions_are_rate_limited_per_learner(bank: Container) -> None:
-    state, _ = _learner(bank)
-    other, _ = _sign_in(bank, "grace@example.org")
-    for _ in range(int(SUBMISSIONS.capacity)):
-        assert SUBMISSIONS.allow(state.user.id)
-    state.questions[0].answer = _key(bank, state.questions[0].item_id)
-    state.param.trigger("submit")
-    assert state.message == TOO_FAST.format(seconds=10) and not state.submitted
-    assert SUBMISSIONS.allow(other.user.id)  # another learner is not limited by this one
+    assert profile.profile is None and profile.ended and profile.message == common.SESSION_ENDED
 
 
 def _profile(learner_id: int) -> dict[str, Any]:
@@ -278,11 +176,3 @@ def test_untrusted_markdown_keeps_code_but_never_passes_html_or_links() -> None:
     shown = _html_of(common.markdown('`a < b` <img src=x onerror="a()"> [x](javascript:a()) <https://e.example>'))
     assert "<code>a &lt; b</code>" in shown
     assert "<img" not in shown and "<a " not in shown and "&lt;img" in shown
-
-
-def test_questions_start_unanswered_and_show_plain_option_labels(bank: Container) -> None:
-    state, _ = _learner(bank)
-    widgets = QuizView(state=state)._questions().select(AnswerChoices)
-    assert len(widgets) == len(state.questions)
-    assert all(widget.value is None for widget in widgets)
-    assert not any("`" in label for widget in widgets for label in widget.options)
