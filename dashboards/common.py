@@ -84,10 +84,22 @@ def no_html_or_links(parser: MarkdownIt) -> None:
     parser.disable(["html_block", "html_inline", "link", "image", "autolink", "linkify"], ignoreInvalid=True)
 
 
+# Code in Markdown at WCAG 2.2 AA contrast: Panel's inline code (#82aaff) is 2.3:1 on white; ours 8.3:1, and code
+# blocks dark text (14.7:1) on a light grey.
+MARKDOWN_CSS = """
+:not(pre) > code { color: #1f4e8c !important; }
+.codehilite, .codehilite pre { background: #f3f5f8 !important; }
+.codehilite pre, .codehilite pre span { color: #1f2933 !important; font-style: normal; }
+"""
+
+
 def markdown(text: str, **kwargs: Any) -> pn.pane.Markdown:
-    """A Markdown pane safe for untrusted text (learner, educator or LLM): code spans and emphasis work,
-    raw HTML is escaped, links and math are off."""
-    return pn.pane.Markdown(text, plugins=[no_html_or_links], disable_anchors=True, disable_math=True, **kwargs)
+    """A Markdown pane safe for untrusted text (learner, educator or LLM): code spans, fenced code blocks and
+    emphasis work (code at AA contrast), raw HTML is escaped, links and math are off."""
+    stylesheets = [MARKDOWN_CSS, *kwargs.pop("stylesheets", [])]
+    return pn.pane.Markdown(
+        text, plugins=[no_html_or_links], disable_anchors=True, disable_math=True, stylesheets=stylesheets, **kwargs
+    )
 
 
 def header(title: str, user: SessionUser) -> pn.Row:
