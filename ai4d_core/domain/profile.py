@@ -16,10 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ai4d_core.domain.irt import Observation, eap
 from ai4d_core.domain.learning_resources import resources_for
+from ai4d_core.domain.mastery import NOT_ENOUGH_EVIDENCE, level_of, mastery
 
 LEVEL_LABELS = {1: "Beginner", 2: "Novice", 3: "Intermediate", 4: "Advanced", 5: "Expert"}
-MASTERY = (("mastered", 1.0), ("proficient", 0.3), ("developing", -0.5), ("novice", float("-inf")))
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"
+MasteryLabel = Literal["novice", "developing", "proficient", "mastered", "not enough evidence yet"]
 
 
 class _Model(BaseModel):
@@ -37,7 +38,7 @@ class TopicMastery(_Model):
     mean_score: float = Field(ge=-1, le=1)
     ability: float = Field(ge=-4, le=4)
     se: float = Field(ge=0)
-    mastery: Literal["novice", "developing", "proficient", "mastered"]
+    mastery: MasteryLabel = Field(description="a level only when the SE backs it (`domain.mastery`)")
     evidence: list[str]
 
 
@@ -100,11 +101,9 @@ class Evidence:
     answered_at: datetime
 
 
-def mastery_of(theta: float) -> Literal["novice", "developing", "proficient", "mastered"]:
-    for label, threshold in MASTERY:
-        if theta >= threshold:
-            return label  # type: ignore[return-value]
-    return "novice"
+def mastery_of(theta: float, se: float = 0.0) -> MasteryLabel:
+    """The topic's level, or "not enough evidence yet" when the SE is too large to claim one."""
+    return mastery(theta, se) or NOT_ENOUGH_EVIDENCE
 
 
 def overall_level(thetas: Sequence[float]) -> OverallLevel:
@@ -148,7 +147,7 @@ def analyze(learner_id: int, version: int, evidence: Sequence[Evidence], now: da
             topic=t.topic,
             objective=_objective(t),
             resources=resources_for(t.topic, t.mastery),
-            estimated_hours={"novice": 8.0, "developing": 5.0, "proficient": 3.0, "mastered": 1.0}[t.mastery],
+            estimated_hours=_HOURS[level_of(t.ability)],
         )
         for i, t in enumerate(ranked, start=1)
     ]
@@ -185,19 +184,23 @@ def _topic_mastery(topic: str, rows: list[Evidence]) -> TopicMastery:
         mean_score=round(sum(e.score for e in rows) / len(rows), 3),
         ability=ability.theta,
         se=ability.se,
-        mastery=mastery_of(ability.theta),
+        mastery=mastery_of(ability.theta, ability.se),
         evidence=sorted(e.item_id for e in rows),
     )
 
 
+_HOURS = {"novice": 8.0, "developing": 5.0, "proficient": 3.0, "mastered": 1.0}
+_GOALS = {
+    "novice": "learn the fundamentals of",
+    "developing": "consolidate",
+    "proficient": "deepen",
+    "mastered": "keep practising",
+    NOT_ENOUGH_EVIDENCE: "answer more questions on",
+}
+
+
 def _objective(t: TopicMastery) -> str:
-    goal = {
-        "novice": "learn the fundamentals of",
-        "developing": "consolidate",
-        "proficient": "deepen",
-        "mastered": "keep practising",
-    }[t.mastery]
-    return f"{goal} {t.topic}"
+    return f"{_GOALS[t.mastery]} {t.topic}"
 
 
 def _next_steps(ranked: list[TopicMastery]) -> list[str]:

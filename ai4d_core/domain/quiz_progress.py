@@ -5,7 +5,7 @@
   `MASTERY_MAX_SE`.
 - Mastery is claimed only when the SE is at most `MASTERY_MAX_SE` (0.5, the diagnostic's target SE: a
   finished diagnostic can speak for each topic it reached its target in); the level then follows the
-  profile's thresholds on ability (`domain.profile.MASTERY`). Otherwise the topic reads "not enough evidence
+  profile's thresholds on ability (`domain.mastery`). Otherwise the topic reads "not enough evidence
   yet", whatever its estimate.
 """
 
@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ai4d_core.domain.profile import MASTERY
+from ai4d_core.domain.mastery import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE, mastery
 
 PRIOR_SE = 1.0
-MASTERY_MAX_SE = 0.5
-NOT_ENOUGH_EVIDENCE = "not enough evidence yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +39,6 @@ def precision(se: float, target_se: float | None) -> float:
     if target >= PRIOR_SE:
         return 1.0 if se <= target else 0.0
     return round(min(1.0, max(0.0, (PRIOR_SE - se) / (PRIOR_SE - target))), 3)
-
-
-def mastery(theta: float, se: float) -> str | None:
-    """The mastery level of an estimate, or None when its SE is too large to claim any."""
-    if se > MASTERY_MAX_SE:
-        return None
-    return next(label for label, floor in MASTERY if theta >= floor)
 
 
 def estimate(topic: str, theta: float, se: float, target_se: float | None) -> TopicEstimate:

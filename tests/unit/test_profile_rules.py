@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ai4d_core.domain.irt import Observation, eap
+from ai4d_core.domain.mastery import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE
 from ai4d_core.domain.profile import Evidence, analyze
 
 pytestmark = pytest.mark.unit
@@ -29,7 +30,7 @@ def test_more_right_answers_mean_higher_ability_and_lower_uncertainty_with_more_
 
 
 def test_profile_has_every_field_and_cites_evidence() -> None:
-    evidence = _evidence("sql", [1, 1, 1, 1, 1, 1]) + _evidence("python", [0, 0, 0, 1, 0, 0])
+    evidence = _evidence("sql", [1, 1, 1, 1, 0, 1] * 5) + _evidence("python", [0, 0, 1, 1, 0, 0] * 5)
     profile = analyze(7, 3, evidence, NOW)
     assert profile.version == 3 and profile.provenance.source == "rules"
     assert [s.topic for s in profile.strengths] == ["sql"]
@@ -38,7 +39,18 @@ def test_profile_has_every_field_and_cites_evidence() -> None:
     assert profile.misconceptions and profile.misconceptions[0].evidence
     assert profile.timeline and profile.next_steps and "python" in profile.narrative
     assert all(set(t.evidence) <= {e.item_id for e in evidence} for t in profile.topics)
-    assert profile.provenance.n_responses == 12
+    assert profile.provenance.n_responses == 60
+
+
+def test_a_level_is_claimed_only_when_the_standard_error_backs_it() -> None:
+    thin = analyze(1, 1, _evidence("sql", [1, 1, 1]), NOW).topics[0]
+    assert thin.se > MASTERY_MAX_SE and thin.mastery == NOT_ENOUGH_EVIDENCE and thin.ability > 0
+    thin_profile = analyze(1, 1, _evidence("sql", [1, 1, 1]) + _evidence("python", [0, 0, 0]), NOW)
+    assert thin_profile.strengths == [] and thin_profile.weaknesses == []  # no claim on three answers
+    all_right = analyze(1, 1, _evidence("sql", [1] * 16), NOW).topics[0]
+    assert all_right.mastery == NOT_ENOUGH_EVIDENCE  # easy items all right: above them, but by how much?
+    thick = analyze(1, 1, _evidence("sql", [1, 1, 1, 1, 0, 1] * 5), NOW).topics[0]
+    assert thick.se <= MASTERY_MAX_SE and thick.mastery in ("proficient", "mastered")
 
 
 def test_only_the_latest_answer_to_an_item_counts() -> None:
