@@ -26,12 +26,15 @@ from dashboards.common import markdown
 
 # Contrast (WCAG 2.2 AA asks 4.5:1 for text): body #1f2933 on white 14.7:1; the active button's white on #0b5394
 # 7.8:1; inline code #1f4e8c on white 8.3:1 (Panel's default, #82aaff, is 2.3:1); code blocks are dark text
-# on #f3f5f8 (Panel's dark theme gives comments 2.5:1). `LEARNER_CSS` goes into every component's shadow root
+# on #f3f5f8 (Panel's dark theme gives comments 2.5:1); a light button's border #52606d 6.5:1 (non-text: 3:1)
+# and the focus ring #b35c00 4.7:1. `LEARNER_CSS` goes into every component's shadow root
 # (`pn.config.raw_css`), as Panel applies it.
 LEARNER_CSS = """
 :not(pre) > code { color: #1f4e8c !important; }
 .codehilite, .codehilite pre { background: #f3f5f8 !important; }
 .codehilite pre, .codehilite pre span { color: #1f2933 !important; font-style: normal; }
+.bk-btn.bk-btn-light { background-color: #ffffff; border: 1px solid #52606d !important; color: #1f2933; }
+.bk-btn:focus-visible { outline: 3px solid #b35c00; outline-offset: 2px; }
 """
 PAGE_CSS = """
 :host { color: #1f2933; }
@@ -39,8 +42,6 @@ PAGE_CSS = """
 NAV_CSS = """
 .bk-btn { font-size: 1rem; min-height: 44px; padding: 0.4rem 0.9rem; }
 .bk-btn-primary { background-color: #0b5394; border-color: #0b5394; color: #ffffff; }
-.bk-btn.bk-btn-light { background-color: #ffffff; border: 1px solid #52606d !important; color: #1f2933; }
-.bk-btn:focus-visible { outline: 3px solid #b35c00; outline-offset: 2px; }
 """
 
 

@@ -200,8 +200,11 @@ def _not_ready(ready: bool) -> bool:
     return not ready
 
 
-def _progress(turn: QuizTurn) -> str:
-    p = turn.progress
+def _progress(turn: QuizTurn, result: Answered | None) -> str:
+    """Answered so far and each topic's precision (after an answer: counting it)."""
+    p = result.next.progress if result is not None and isinstance(result.next, QuizTurn) else turn.progress
+    if result is not None and not isinstance(result.next, QuizTurn):
+        return f"**Progress:** {result.next.answered} answered: the quiz is over."
     lines = [f"**Progress:** {p.answered} answered (at most {p.max_items} questions)"]
     lines += [
         f"- {escaped(t.topic)}: precision {round(t.precision * 100)}%" + (f", {t.mastery}" if t.mastery else "")
@@ -261,7 +264,7 @@ class QuizView(Viewer):
             parts.append(markdown(feedback_markdown(turn.question, s.result.feedback), css_classes=["ai4d-feedback"]))
             event = s.param.next if isinstance(s.result.next, QuizTurn) else s.param.finish
             parts.append(pn.widgets.Button.from_param(event, color="primary", width=180))
-        parts.append(markdown(_progress(turn), css_classes=["ai4d-progress"]))
+        parts.append(markdown(_progress(turn, s.result), css_classes=["ai4d-progress"]))
         return pn.Column(*parts, sizing_mode="stretch_width")
 
     @param.depends("state.turn", "state.result", "state.summary", "state.fix", "state.topics", "state.replacing")

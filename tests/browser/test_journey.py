@@ -19,18 +19,16 @@ ACCOUNTS = {role: (email, password) for email, password, role in DEMO_ACCOUNTS}
 LEARNER, EDUCATOR, ADMIN = ACCOUNTS["learner"], ACCOUNTS["educator"], ACCOUNTS["admin"]
 
 
-def _answer_every_question(page: Page) -> int:
-    questions = page.locator(".ai4d-question")
-    expect(questions.first).to_be_visible()
-    count = questions.count()
-    for n in range(count):  # pick something in every choice widget; typed answers stay empty
-        question = questions.nth(n)
-        for role in ("radio", "checkbox"):
-            if question.get_by_role(role).count():
-                question.get_by_role(role).first.check()
-        for select in question.locator("select:not([multiple])").all():
-            select.select_option(index=1)
-    return count
+def _answer_one_question(page: Page) -> None:
+    """Start a diagnostic over every topic, pick the first option of the first question, submit it."""
+    page.get_by_role("button", name="Start quiz").click()
+    question = page.locator(".ai4d-question")
+    expect(question).to_be_visible(timeout=0)
+    question.get_by_role("radio").first.check()
+    submit = page.get_by_role("button", name="Submit answer")
+    expect(submit).to_be_enabled(timeout=0)
+    submit.click()
+    expect(page.locator(".ai4d-feedback")).to_contain_text("Explanation:", timeout=0)
 
 
 def test_learner_quiz_profile_and_educator_aggregates(
@@ -48,9 +46,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
     expect(page).to_have_url(re.compile(r"/learner"))
     session = next(c for c in learner.cookies() if c["name"] == "ai4d_session")
     assert session["httpOnly"] and session["sameSite"] == "Lax" and session["expires"] == -1  # browser-session cookie
-    answered = _answer_every_question(page)
-    page.get_by_role("button", name="Submit answers").click()
-    expect(page.get_by_text(re.compile(rf"Score: [\d.-]+ / {answered}"))).to_be_visible()
+    _answer_one_question(page)
     page.screenshot(path="/tmp/ai4d-learner-quiz.png", full_page=True)
     page.get_by_role("button", name="Profile", exact=True).click()
     expect(page.get_by_text(NO_PROFILE)).to_be_visible()
