@@ -61,9 +61,14 @@ class ItemBase(Frozen):
     @property
     def irt_parameters(self) -> tuple[float, float]:
         """(a, b): the calibrated 2PL parameters, or a = 1 and the author's difficulty if never calibrated."""
-        if self.calibration.model is None:
-            return 1.0, self.difficulty
-        return self.calibration.discrimination, self.calibration.difficulty
+        return irt_parameters(self.calibration, self.difficulty)
+
+
+def irt_parameters(calibration: Calibration, authored_difficulty: float) -> tuple[float, float]:
+    """(a, b) of a calibration, or a = 1 and the author's difficulty when no calibration wrote them."""
+    if calibration.model is None:
+        return 1.0, authored_difficulty
+    return calibration.discrimination, calibration.difficulty
 
 
 class Choice(Frozen):

@@ -170,7 +170,7 @@ def start(
     plan = plan_for(mode, topics, sorted({i.topic for i in pool.items if not i.pretest}))
     session_id = uuid.uuid4()
     state = QuizState(plan, seed=session_id.int % 2**63)
-    first, _ = next_in(state, pool, store.recent_item_ids(who.id, plan.repeat_window))
+    first, _ = next_in(state, pool, store.recent_item_ids(who.id, plan.repeat_window), store.exposure_rates())
     if first is None:
         raise QuizError("There are no questions for these topics yet.")
     now = datetime.now(UTC)
@@ -223,7 +223,7 @@ def _move(c: Container, row: SessionRow, score: float) -> Move:
     state = record(QuizState.from_dict(row.state), shown, None if shown.pretest else score)
     pool, versions = pool_of(c.quiz_sessions.pool())
     recent: Sequence[str] = c.quiz_sessions.recent_item_ids(row.learner_id, state.plan.repeat_window, besides=row.id)
-    chosen, recent = next_in(state, pool, recent)
+    chosen, recent = next_in(state, pool, recent, c.quiz_sessions.exposure_rates())
     if chosen is None:
         return Move(
             state.to_dict(), row.position + 1, None, FINISHED, stop_reason(state, pool, recent) or "pool_exhausted"

@@ -335,3 +335,19 @@ def test_export_holds_and_erasure_removes_the_learners_quizzes(bank: Container) 
     assert report.counts["postgresql.quiz_sessions"] == 1 and report.counts["postgresql.quiz_answers"] == 1
     assert _count(bank, QuizSession, learner_id=ada.id) == 0 and _count(bank, QuizAnswer, learner_id=ada.id) == 0
     assert _count(bank, QuizSession, learner_id=bob.id) == 1 and _count(bank, QuizAnswer, learner_id=bob.id) == 1
+
+
+def test_exposure_rates_count_the_share_of_recent_quizzes_that_asked_an_item(bank: Container) -> None:
+    store = bank.quiz_sessions
+    asked: list[str] = []
+    for n in range(3):
+        learner = _learner(bank, f"exposed{n}")
+        turn = quiz_sessions.start(bank, learner, "practice", ["sql"])
+        asked.append(turn.question["id"])
+        quiz_sessions.answer(bank, learner, turn.session_id, 1, _right(bank, turn))
+    assert store.exposure_rates() == {}  # fewer quizzes than MIN_SESSIONS: no rates yet
+    rates = store.exposure_rates(min_sessions=1)
+    for item_id in set(asked):
+        assert rates[item_id] == pytest.approx(asked.count(item_id) / 3)
+    assert set(rates) == set(asked) and all(0 < r <= 1 for r in rates.values())
+    assert store.exposure_rates(last=1, min_sessions=1) == {asked[-1]: 1.0}

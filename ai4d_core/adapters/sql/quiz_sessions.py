@@ -90,6 +90,10 @@ _SESSION_COLUMNS = list(QuizSession.__table__.columns)
 _ANSWER_COLUMNS = list(QuizAnswer.__table__.columns)
 
 
+EXPOSURE_WINDOW = 500  # quizzes the exposure rates look back over
+MIN_SESSIONS = 20  # fewer quizzes than this give no exposure rates (too noisy)
+
+
 def _session(row: Any) -> SessionRow:
     return SessionRow(**row._mapping)
 
@@ -216,6 +220,20 @@ class SqlQuizSessionStore:
         )
         with self._engine.connect() as conn:
             return [str(row.item_id) for row in conn.execute(latest)]
+
+    def exposure_rates(self, last: int = EXPOSURE_WINDOW, min_sessions: int = MIN_SESSIONS) -> dict[str, float]:
+        """Item id -> share of the `last` quizzes that asked it (empty below `min_sessions` quizzes: too noisy)."""
+        recent = select(QuizSession.id).order_by(QuizSession.started_at.desc()).limit(last).subquery()
+        shown = (
+            select(QuizAnswer.item_id, func.count(func.distinct(QuizAnswer.session_id)))
+            .where(QuizAnswer.session_id.in_(select(recent.c.id)))
+            .group_by(QuizAnswer.item_id)
+        )
+        with self._engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(recent)).scalar_one()
+            if n < min_sessions:
+                return {}
+            return {str(item_id): count / n for item_id, count in conn.execute(shown)}
 
     def pool(self) -> list[PoolRow]:
         """The latest version of every active or provisional item, by id."""
