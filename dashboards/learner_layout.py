@@ -27,7 +27,8 @@ from dashboards.common import markdown
 # Contrast (WCAG 2.2 AA asks 4.5:1 for text): body #1f2933 on white 14.7:1; the active button's white on #0b5394
 # 7.8:1; inline code #1f4e8c on white 8.3:1 (Panel's default, #82aaff, is 2.3:1); code blocks are dark text
 # on #f3f5f8 (Panel's dark theme gives comments 2.5:1); a light button's border #52606d 6.5:1 (non-text: 3:1)
-# and the focus ring #b35c00 4.7:1. `LEARNER_CSS` goes into every component's shadow root
+# and the focus ring #b35c00 4.7:1. Panel's copy button on code blocks has no name (axe: critical button-name)
+# and is hidden. `LEARNER_CSS` goes into every component's shadow root
 # (`pn.config.raw_css`), as Panel applies it.
 LEARNER_CSS = """
 :not(pre) > code { color: #1f4e8c !important; }
@@ -35,6 +36,7 @@ LEARNER_CSS = """
 .codehilite pre, .codehilite pre span { color: #1f2933 !important; font-style: normal; }
 .bk-btn.bk-btn-light { background-color: #ffffff; border: 1px solid #52606d !important; color: #1f2933; }
 .bk-btn:focus-visible { outline: 3px solid #b35c00; outline-offset: 2px; }
+.copybtn { display: none; }
 """
 PAGE_CSS = """
 :host { color: #1f2933; }

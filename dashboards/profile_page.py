@@ -19,8 +19,9 @@ from param.parameters import NoNone
 
 from ai4d_core.domain.quiz_progress import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE
 from ai4d_core.services import profiles
-from dashboards.cohort_views import PageState, plain_table
+from dashboards.cohort_views import PageState
 from dashboards.common import format_number, markdown
+from dashboards.quiz_text import escaped
 
 NO_PROFILE = "Your profile will appear after the next analysis run."
 TOPIC_TITLES = {
@@ -69,6 +70,12 @@ def topics_frame(topics: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.round(2).astype(str)
 
 
+def topics_table(frame: pd.DataFrame) -> str:
+    """The rows as a Markdown table, every cell escaped (a plain HTML table: screen readers read it as one)."""
+    head = "| " + " | ".join(TOPIC_TITLES[c] for c in frame.columns) + " |\n|" + "---|" * len(frame.columns)
+    return head + "".join("\n| " + " | ".join(escaped(v) for v in row) + " |" for row in frame.itertuples(index=False))
+
+
 class ProfileView(Viewer):
     """The latest profile, with a Refresh button."""
 
@@ -87,19 +94,19 @@ class ProfileView(Viewer):
         ]
         prov = p.get("provenance", {})
         sections = [
-            f"#### Strengths\n{_claims(p['strengths'])}",
-            f"#### Weaknesses\n{_claims(p['weaknesses'])}",
-            f"#### Misconceptions\n{_claims(p['misconceptions'])}",
-            "#### Learning path\n" + ("\n".join(path) or "_none yet_"),
-            "#### Timeline\n" + _bullets([f"Week {t['week']}: {t['focus']}" for t in p["timeline"]]),
-            "#### Next steps\n" + _bullets(list(p["next_steps"])),
+            f"### Strengths\n{_claims(p['strengths'])}",
+            f"### Weaknesses\n{_claims(p['weaknesses'])}",
+            f"### Misconceptions\n{_claims(p['misconceptions'])}",
+            "### Learning path\n" + ("\n".join(path) or "_none yet_"),
+            "### Timeline\n" + _bullets([f"Week {t['week']}: {t['focus']}" for t in p["timeline"]]),
+            "### Next steps\n" + _bullets(list(p["next_steps"])),
             f"_Profile version {int(p['version'])}, written by {prov.get('source', '?')} "
             f"at {prov.get('generated_at', '?')}._",
         ]
         return pn.Column(
-            markdown(f"#### Overall level {int(level['level'])}: {level['label']}", css_classes=["ai4d-profile"]),
+            markdown(f"### Overall level {int(level['level'])}: {level['label']}", css_classes=["ai4d-profile"]),
             markdown(p.get("narrative", "")),
-            pn.pane.Markdown("#### Topics"), plain_table(topics_frame(p["topics"]), TOPIC_TITLES),
+            markdown("### Topics\n\n" + topics_table(topics_frame(p["topics"])), css_classes=["ai4d-profile-topics"]),
             markdown("\n\n".join(sections)),
             sizing_mode="stretch_width",
         )  # fmt: skip
@@ -113,4 +120,4 @@ class ProfileView(Viewer):
         return pn.Column(refresh, self._message, self._profile, sizing_mode="stretch_width")
 
 
-__all__ = ["MASTERY_MAX_SE", "NOT_ENOUGH_EVIDENCE", "NO_PROFILE", "ProfileState", "ProfileView", "mastery_shown"]
+__all__ = ["NO_PROFILE", "ProfileState", "ProfileView", "mastery_shown", "topics_frame", "topics_table"]
