@@ -111,7 +111,7 @@ def test_after_logout_an_open_page_stops_working_says_so_and_its_socket_closes(
 
     page.on("websocket", on_socket)
     log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
-    expect(page.locator(".ai4d-question").first).to_be_visible()
+    expect(page.locator(".ai4d-quiz").first).to_be_visible()
 
     other = context.new_page()  # log out in another tab, as a learner would
     other.goto(f"{dashboards_url}/logout")
@@ -119,7 +119,7 @@ def test_after_logout_an_open_page_stops_working_says_so_and_its_socket_closes(
     expect(other).to_have_url(re.compile("/login"))
 
     expect(page.get_by_text(SESSION_ENDED)).to_be_visible(timeout=0)  # the periodic check: no time limit
-    expect(page.locator(".ai4d-question")).to_have_count(0)
+    expect(page.locator(".ai4d-quiz")).to_have_count(0)
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     while not closed:  # the server closes the socket right after the message: wait for it, no time limit
         page.wait_for_timeout(100)

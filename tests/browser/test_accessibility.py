@@ -14,6 +14,7 @@ from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts
 from tests.browser.axe import axe_violations, blocking
 from tests.browser.conftest import LogIn
+from tests.browser.quiz_steps import answer_anything, submit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet kettle drums at dawn"
@@ -65,28 +66,6 @@ def test_every_section_has_no_serious_or_critical_axe_violation(
     context.close()
 
 
-def _answer_anything(page: Page, kind: str) -> None:
-    """Give some answer with the keyboard-reachable controls of a question of `kind`."""
-    question = page.locator(".ai4d-question")
-    if kind in ("single_choice", "true_false"):
-        question.get_by_role("radio").first.check()
-    elif kind == "multiple_choice":
-        question.get_by_role("checkbox").first.check()
-    elif kind in ("matching", "cloze"):
-        for select in question.locator("select").all():
-            select.select_option(index=1)
-        for field in question.locator("input[type=text]").all():
-            field.fill("1")
-    elif kind in ("short_answer", "numeric"):
-        question.locator("input[type=text]").first.fill("1")
-    elif kind == "open_response":
-        question.locator("textarea").first.fill("Some words about the question.")
-    elif kind == "sql_query":
-        question.locator(".ace_content").click()
-        page.keyboard.type("SELECT 1 AS x")
-    # ordering: the entries as shown are already an answer
-
-
 def test_the_quiz_of_every_item_type_its_feedback_summary_history_and_profile_pass_axe(
     clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
 ) -> None:
@@ -102,11 +81,8 @@ def test_the_quiz_of_every_item_type_its_feedback_summary_history_and_profile_pa
         page.get_by_role("button", name="Start quiz").click()
         expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible(timeout=0)
         audit.check(f"question {kind}")
-        _answer_anything(page, kind)
-        submit = page.get_by_role("button", name="Submit answer")
-        expect(submit).to_be_enabled(timeout=0)
-        submit.click()
-        expect(page.locator(".ai4d-feedback").or_(page.locator(".ai4d-fix")).first).to_be_visible(timeout=0)
+        answer_anything(page, kind)
+        submit(page)
         audit.check(f"feedback {kind}")
         page.get_by_role("button", name="See your results").click()
         expect(page.get_by_role("heading", name="Your results (practice)")).to_be_visible(timeout=0)

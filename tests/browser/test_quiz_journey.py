@@ -4,8 +4,6 @@ order shown is the order recorded with the response."""
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable
 
 import pytest
@@ -20,6 +18,7 @@ from ai4d_core.services import accounts, quiz_sessions
 from ai4d_core.services.ingest import ingest_pending
 from ai4d_core.services.quiz_types import QuizTurn
 from tests.browser.conftest import LogIn
+from tests.browser.quiz_steps import next_question, submit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet kettle drums at dawn"
@@ -79,22 +78,6 @@ def shown_order(page: Page) -> list[str]:
     return [r.strip() for r in page.locator(".ai4d-question label").all_inner_texts() if r.strip()]
 
 
-def submit(page: Page) -> None:
-    """Click Submit once the server holds the answer; wait while the rate limit asks to."""
-    button = page.get_by_role("button", name="Submit answer")
-    for _ in range(30):
-        expect(button).to_be_enabled(timeout=0)
-        button.click()
-        outcome = page.locator(".ai4d-feedback").or_(page.locator(".ai4d-fix"))
-        expect(outcome.first).to_be_visible(timeout=0)
-        if page.locator(".ai4d-feedback").count():
-            return
-        wait = re.search(r"try again in (\d+) s", page.locator(".ai4d-fix").inner_text())
-        assert wait, page.locator(".ai4d-fix").inner_text()
-        time.sleep(int(wait.group(1)))  # the server's rate limit, not a time limit on the test
-    raise AssertionError("the answer was never accepted")
-
-
 def play(page: Page, c: Container, who: policy.Principal, pick: Pick, n: int) -> list[float]:
     """Answer `n` questions with `pick`, checking the feedback each time; the difficulties met."""
     met = []
@@ -110,7 +93,7 @@ def play(page: Page, c: Container, who: policy.Principal, pick: Pick, n: int) ->
         expect(feedback).to_contain_text("Right answer:")
         expect(feedback).to_contain_text("Explanation:")
         expect(page.get_by_role("radio", name=choice, exact=True)).to_be_disabled()  # the answer stays, read-only
-        page.get_by_role("button", name=re.compile("Next question|See your results")).click()
+        next_question(page)
     return met
 
 

@@ -19,7 +19,8 @@ from ai4d_core.bootstrap import Container
 from ai4d_core.domain.item_base import ItemStatus
 from ai4d_core.domain.items import ITEM_ADAPTER, Item
 from ai4d_core.item_bank import load_curated_bank
-from ai4d_core.services import accounts, cohorts
+from ai4d_core.services import accounts, cohorts, quiz_sessions
+from tests.browser.quiz_steps import answer_anything, next_question, submit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet kettle drums at dawn"
@@ -156,14 +157,24 @@ def test_hostile_text_in_every_learner_field_renders_as_text(
 
         page.context.clear_cookies()
         log_in(page, dashboards_url, "/learner", email, PASSWORD)
-        questions = page.locator(".ai4d-question")
-        expect(questions).to_have_count(len(items))
+        page.get_by_role("button", name="Start quiz").click()  # a diagnostic over every topic: each item once
         shown = html.unescape(payloads[0])  # the stem's Markdown shows entities decoded, as text
-        expect(page.get_by_text(shown, exact=False).first).to_be_attached()
-        page.get_by_role("radio").first.check()
-        page.get_by_role("button", name="Submit answers").click()
-        expect(page.get_by_text(re.compile(r"Score: [\d.-]+ /"))).to_be_visible()
+        kinds = {i.id: i.type for i in items}
+        for position in range(1, len(items) + 1):
+            expect(page.get_by_role("heading", name=f"Question {position}", exact=True)).to_be_visible(timeout=0)
+            expect(page.get_by_text(shown, exact=False).first).to_be_attached()
+            turn = quiz_sessions.resume(clean, policy.Viewer(learner_id, "learner"))
+            assert turn is not None
+            answer_anything(page, kinds[turn.question["id"]])
+            submit(page)  # the feedback: right answer, explanation and per-part details, all hostile
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.__xss") == 0, f"a payload ran in round {round_no}: {payloads}"
+            next_question(page)
+        expect(page.get_by_role("heading", name=re.compile("^Your results"))).to_be_visible(timeout=0)
+        page.get_by_role("button", name="History", exact=True).click()  # every question again, with feedback
+        expect(page.get_by_text("Your answer:").first).to_be_visible(timeout=0)
         page.wait_for_load_state("networkidle")
+        checked["quiz screens"] = checked.get("quiz screens", 0) + 2 * len(items) + 1
         assert page.evaluate("window.__xss") == 0, f"a payload ran in round {round_no}: {payloads}"
         assert dialogs == [], f"a payload opened a dialog in round {round_no}: {payloads}"
         page.get_by_role("button", name="Cohorts", exact=True).click()  # the learner's cohorts, by name
