@@ -6,7 +6,9 @@ learner expects for it (the modules of `dashboards.question_widgets`).
 (`Presentation` or its JSON form; None: the authored order), turned into that view first. Each `Question` has
 `value()` (the answer in the wire shape `read_answer`/`score_answer` take, None while unanswered),
 `set_value(answer)`, `disabled` (read-only, to show a submitted answer beside its feedback), `answered`,
-`prompt()` (the stem), `widget()` (the controls) and renders as both (`Viewer`).
+`prompt()` (the stem), `widget()` (the controls) and renders as both (`Viewer`). A page that may show a SQL
+question loads Panel's editor when it starts: `pn.extension("codeeditor")` (a model whose code was not loaded
+with the page does not render).
 
 | type | widget | labelled by |
 | --- | --- | --- |

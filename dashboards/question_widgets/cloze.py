@@ -118,10 +118,10 @@ class ClozeQuestion(Question):
         state, label = self.blanks[gap], f"Blank {self.numbers[gap]}"
         common: dict[str, Any] = {"disabled": self.param.disabled, "stylesheets": [BLANK_CSS], "margin": (0, 4)}
         if isinstance(state, Pick):
-            return state.widget(label, **common, width=220)
+            return state.widget(label, **common, width=210)
         placeholder = "number" if gap in self._numeric else ""
         return text_widget(
-            state, "text", pn.widgets.TextInput, label=label, placeholder=placeholder, width=220, **common
+            state, "text", pn.widgets.TextInput, label=label, placeholder=placeholder, width=170, **common
         )
 
 

@@ -60,7 +60,7 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], mor
     """A Markdown table, with a line saying when more rows exist than are shown."""
     head = "| " + " | ".join(cell(c) for c in columns) + " |\n|" + "---|" * len(columns)
     body = "".join("\n| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
-    return head + body + (f"\n\n(the first {len(rows)} rows)" if more_rows else "")
+    return head + body + (f"\n\n(the first {len(rows)} rows; there are more)" if more_rows else "")
 
 
 def context_markdown(context: SqlContext) -> str:
@@ -125,11 +125,10 @@ class SqlQuestion(Question):
     def _build(self) -> Viewable:
         editor = pn.widgets.CodeEditor(
             value=self.query, language="sql", theme="github_light_default", height=180, sizing_mode="stretch_width",
-            disabled=self.param.disabled, styles={"border": "1px solid #52606d"},
+            disabled=self.param.disabled, readonly=self.param.disabled, styles={"border": "1px solid #52606d"},
         )  # fmt: skip
         editor.param.watch(lambda event: setattr(self, "query", event.new), "value")
         self.param.watch(lambda event: editor.param.update(value=event.new), "query")
-        self.param.watch(lambda event: setattr(editor, "readonly", event.new), "disabled")
         keys = "With the keyboard: Tab to the editor, Enter to type in it, Esc to stop, then Tab to move on."
         parts: list[Any] = [self._data(), hint(f"Your query. {keys}"), AceKeyboard(width=0, height=0, margin=0), editor]
         if self._preview is not None:
