@@ -71,3 +71,43 @@ def test_an_invite_link_opens_the_cohorts_section_with_its_code(
     expect(_title(page, "Cohorts")).to_be_visible(timeout=0)
     expect(page.get_by_label("Join code")).to_have_value("ABCD-EFGH")
     context.close()
+
+
+def test_a_quiz_question_is_answered_with_the_keyboard_alone_and_fits_a_phone(
+    bank: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    accounts.create_user(bank, "ada@example.org", "Ada Lovelace", "learner", PASSWORD)
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
+    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible(timeout=0)
+    page.locator("body").focus()
+    _tab_to(page, "Start quiz")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible(timeout=0)
+    assert _overflow(page) == 0, "the question is wider than a 390 px screen"
+
+    page.locator("body").focus()
+    for _ in range(200):  # Tab to the first answer option, then Space picks it
+        page.keyboard.press("Tab")
+        if (
+            page.evaluate(
+                "() => { let e = document.activeElement; while (e && e.shadowRoot && "
+                "e.shadowRoot.activeElement) e = e.shadowRoot.activeElement; return e && e.type; }"
+            )
+            == "radio"
+        ):
+            break
+    page.keyboard.press("Space")
+    submit = page.get_by_role("button", name="Submit answer")
+    expect(submit).to_be_enabled(timeout=0)
+    _tab_to(page, "Submit answer")
+    page.keyboard.press("Enter")
+    expect(page.locator(".ai4d-feedback")).to_contain_text("Explanation:", timeout=0)
+    assert _overflow(page) == 0, "the feedback is wider than a 390 px screen"
+    page.locator("body").focus()
+    _tab_to(page, "Next question")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Question 2", exact=True)).to_be_visible(timeout=0)
+    page.screenshot(path="/tmp/ai4d-learner-phone-question.png", full_page=True)
+    context.close()
