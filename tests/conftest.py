@@ -106,6 +106,16 @@ def bank(clean: Container) -> Container:
     return clean
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _prefect_logs_to_the_real_stderr() -> None:
+    """Prefect binds its console log handler to the `sys.stderr` of the moment its logging is set up; set it up
+    now, before a `CliRunner` test swaps stderr for a buffer that it closes afterwards (later flow runs would
+    then fail writing their logs)."""
+    from prefect.logging.configuration import setup_logging
+
+    setup_logging()
+
+
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[None]:
     """A real Prefect API (the harness' temporary server), started once per session."""
