@@ -1,10 +1,11 @@
 """Event loop: a learner page's callback round trip, alone and during storms from other sessions.
 
 Starts its own embedded PostgreSQL and MongoDB-wire server in a temporary folder, loads the curated SQL items
-only (so every quiz is SQL), and serves the dashboards exactly as `ai4d up` does (`panel_command`). One
-learner's page in Chromium then measures `--samples` callback round trips: click "Submit answers" with
-nothing answered and wait for the server's notice, click "New quiz" and wait for it to go (each a Panel
-callback: a session re-check on a worker thread, then a document patch over the WebSocket).
+only (so every question is SQL), and serves the dashboards exactly as `ai4d up` does (`bench.platform`). One
+learner's page in Chromium, in a quiz at its first question, then measures `--samples` callback round trips:
+click "New quiz" and wait for the server's "You have a quiz in progress..." question, click "No, go on with
+this quiz" and wait for it to go (each a Panel callback on a worker thread, the page session touched, then a
+document patch over the WebSocket; nothing stored, no rate limit). Timed in the page (`bench.browsers`).
 
 The same round trips are measured again during each storm of `--storm` (default: logins, sql, both), then
 alone once more (to show drift or other load on the machine):
@@ -13,9 +14,11 @@ alone once more (to show drift or other load on the machine):
   The storm stands for many attackers from many sources, each within its budget, so the benchmark lifts the
   login throttle's budgets: every attempt costs an Argon2 check (`--keep-login-budgets` keeps them; the storm
   is then answered 429 without hashing after 10 checks).
-- sql: `--sql-learners` other learners' pages answering every question with `SLOW_SQL` and submitting, over
-  and over (scored in the SQL sandbox's worker processes until its timer stops each query; the per-learner
-  rate limit and the scoring slots answer the excess).
+- sql: `--sql-learners` other learners' pages answering every question with `SLOW_SQL` and submitting it, then
+  "Next question", over and over (scored in the SQL sandbox's worker processes until its timer stops each
+  query). A page told "too fast" waits the seconds it is told and submits again, so each storm learner is
+  scored as often as the answers' rate limit allows (a burst of 10, then one every 2 s); the scoring slots
+  answer "busy" beyond them.
 
 The storm's pages stand for other people's machines, so they run in a Chromium of their own whose processes,
 and its autogroup, are reniced to `--storm-nice` (10) once launched: on this one machine the storm's
@@ -30,9 +33,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import http.cookiejar
-import os
+import random
 import re
 import statistics
 import threading
@@ -41,67 +43,59 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
-import psutil
-from playwright.async_api import Browser, Page, Playwright, async_playwright, expect
+from playwright.async_api import Page, async_playwright
 
 from ai4d_core.bootstrap import Container
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts
+from bench.browsers import (
+    PASSWORD,
+    CpuMeter,
+    answer_anything,
+    cpu_table,
+    launch,
+    log_in,
+    next_question,
+    outcome_name,
+    percentile,
+    renice_tree,
+    retry_after,
+    submit,
+    timed_click,
+    to_question,
+)
 from bench.platform import served_platform
-from dashboards.learner import NOTHING_ANSWERED
 
 TARGET_RATIO = 3.0
-PASSWORD = "violet kettle drums at dawn"
 # The issue names `SELECT count(*) FROM range(1e12)`, but DuckDB binds 1e12 as DOUBLE and refuses range(DOUBLE)
 # in ~30 ms (a Binder Error): cheap. The same count over an integer runs until the sandbox's timer stops it.
 SLOW_SQL = "SELECT count(*) FROM range(1000000000000)"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-async def log_in(page: Page, base: str, email: str) -> None:
-    await page.goto(f"{base}/learner")
-    await page.get_by_label("E-mail").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page.locator(".ai4d-question").first).to_be_visible(timeout=0)
+CONFIRM = ".ai4d-confirm-new"  # the "You have a quiz in progress..." question of New quiz
 
 
 async def round_trips(page: Page, samples: int) -> list[float]:
-    """Milliseconds per callback round trip (alternating Submit-with-nothing and New quiz)."""
-    notice = page.get_by_text(NOTHING_ANSWERED)
+    """Milliseconds per callback round trip (alternating New quiz, and No, go on with this quiz)."""
     times: list[float] = []
     for _ in range(samples // 2):
-        start = time.perf_counter()
-        await page.get_by_role("button", name="Submit answers").click()
-        await expect(notice).to_be_visible(timeout=0)
-        times.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        await page.get_by_role("button", name="New quiz").click()
-        await expect(notice).to_have_count(0, timeout=0)
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((await timed_click(page, "New quiz", [CONFIRM])).ms)
+        times.append((await timed_click(page, "No, go on with this quiz", [], gone=[CONFIRM])).ms)
     return times
 
 
 async def sql_storm(page: Page, stop: asyncio.Event, counts: dict[str, int], query: str) -> None:
-    """Answer every question with the slow query and submit, again and again."""
+    """Answer every question with the slow query, submit, next; again and again (see the module docstring)."""
+    rng = random.Random()
     while not stop.is_set():
-        for area in await page.locator("textarea").all():
-            await area.fill(query)
-        await page.get_by_role("button", name="Submit answers").click()
-        result = page.get_by_text(re.compile(r"Score: |too quickly|busy"))
-        await expect(result.first).to_be_visible(timeout=0)
-        text = await result.first.inner_text()
-        key = "scored" if "Score" in text else ("rate-limited" if "quickly" in text else "busy")
-        counts[key] = counts.get(key, 0) + 1
-        await page.get_by_role("button", name="New quiz").click()
-        await expect(result).to_have_count(0, timeout=0)
+        await to_question(page)
+        await answer_anything(page, rng, sql=query)
+        click = await submit(page, timeout_ms=60_000)
+        outcome = outcome_name(click)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome == "scored":
+            await next_question(page)
+        else:
+            await asyncio.sleep(retry_after(click) or 0.5)
 
 
 def login_storm(base: str, stop: threading.Event, counts: dict[str, int]) -> None:
@@ -133,95 +127,6 @@ class Phase:
     seconds: float
 
 
-def _tree(root: psutil.Process) -> list[psutil.Process]:
-    try:
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-class CpuMeter:
-    """CPU seconds per part of the system (every process below this one, the server's event loop thread apart).
-
-    Counted per process between two snapshots, so a process that exits in between drops out rather than
-    making a part negative; `machine` is the whole machine's busy time (other users' jobs included).
-    """
-
-    def __init__(self, server_pid: int) -> None:
-        self.server_pid = server_pid
-        self.measured: set[int] = set()
-        self.storm: set[int] = set()
-
-    def part(self, proc: psutil.Process, ancestors: set[int]) -> str:
-        if proc.pid in self.storm or ancestors & self.storm:
-            return "storm Chromium"
-        if proc.pid in self.measured or ancestors & self.measured:
-            return "measured Chromium"
-        if self.server_pid in ancestors:
-            return "SQL sandbox workers"
-        name = proc.name()
-        if name.startswith("postgres"):
-            return "PostgreSQL"
-        if proc.pid == os.getpid() or name.startswith("node"):
-            return "bench client (login threads, Playwright)"
-        return "other (MongoDB wire server, ...)"
-
-    def snapshot(self) -> dict[tuple[int, str], float]:
-        seen: dict[tuple[int, str], float] = {}
-        for proc in _tree(psutil.Process()):
-            try:
-                times = proc.cpu_times()
-                total = times.user + times.system
-                if proc.pid == self.server_pid:
-                    main = [t.user_time + t.system_time for t in proc.threads() if t.id == proc.pid]
-                    loop = main[0] if main else 0.0
-                    seen[(proc.pid, "server: event loop thread")] = loop
-                    seen[(proc.pid, "server: other threads (callbacks, auth, Argon2)")] = total - loop
-                else:
-                    ancestors = {p.pid for p in proc.parents()}
-                    seen[(proc.pid, self.part(proc, ancestors))] = total
-            except psutil.Error:
-                continue
-        machine = psutil.cpu_times()
-        seen[(0, "machine")] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
-        return seen
-
-    @staticmethod
-    def delta(before: dict[tuple[int, str], float], after: dict[tuple[int, str], float]) -> dict[str, float]:
-        parts: dict[str, float] = {}
-        for key, value in after.items():
-            parts[key[1]] = parts.get(key[1], 0.0) + value - before.get(key, 0.0)
-        return parts
-
-
-def renice_tree(roots: set[int], nice: int) -> None:
-    """Lower the priority of a browser's processes, and of its autogroup (Playwright starts the browser in its
-    own session, and with autogroups the kernel shares the CPU between sessions before niceness counts)."""
-    for root in roots:
-        for proc in _tree(psutil.Process(root)):
-            try:
-                if proc.nice() < nice:
-                    proc.nice(nice)
-            except psutil.Error:
-                continue
-        autogroup = Path(f"/proc/{root}/autogroup")
-        with contextlib.suppress(OSError):  # no autogroups on this kernel: the niceness above is what counts
-            autogroup.write_text(str(nice))
-
-
-async def launch(pw: Playwright) -> tuple[Browser, set[int]]:
-    """A Chromium process of its own, and its root process ids (for the CPU meter and renicing)."""
-    before = {p.pid for p in _tree(psutil.Process())}
-    browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    roots = set()
-    for proc in _tree(psutil.Process()):
-        parent = proc.parent()
-        new = proc.pid not in before and proc.name().startswith("chromium")
-        if new and parent is not None and not parent.name().startswith("chromium"):
-            roots.add(proc.pid)
-    return browser, roots
-
-
 async def run_phase(
     name: str, page: Page, sql_pages: list[Page], logins: int, args: argparse.Namespace, meter: CpuMeter, base: str
 ) -> Phase:
@@ -251,13 +156,15 @@ async def run_phase(
 async def measure(base: str, args: argparse.Namespace, server_pid: int) -> list[Phase]:
     meter = CpuMeter(server_pid)
     async with async_playwright() as pw:
-        browser, meter.measured = await launch(pw)
+        browser, meter.browsers["measured Chromium"] = await launch(pw)
         page = await (await browser.new_context()).new_page()
         await log_in(page, base, "learner001@example.org")
+        await to_question(page)  # New quiz asks first only during a quiz
         await round_trips(page, 6)  # warm-up
         phases = [await run_phase("alone", page, [], 0, args, meter, base)]
 
-        storm_browser, meter.storm = await launch(pw)  # the other people's machines
+        storm_browser, storm_roots = await launch(pw)  # the other people's machines
+        meter.browsers["storm Chromium"] = storm_roots
         stormers = []
         for n in range(args.sql_learners):
             other = await (await storm_browser.new_context()).new_page()
@@ -265,7 +172,7 @@ async def measure(base: str, args: argparse.Namespace, server_pid: int) -> list[
             stormers.append(other)
         for storm in args.storm:
             if args.storm_nice:
-                renice_tree(meter.storm, args.storm_nice)
+                renice_tree(storm_roots, args.storm_nice)
             sql_pages = stormers if storm in ("sql", "both") else []
             logins = args.logins if storm in ("logins", "both") else 0
             phases.append(await run_phase(storm, page, sql_pages, logins, args, meter, base))
@@ -327,12 +234,8 @@ def report(phases: list[Phase], check: bool) -> int:
             f"  {title:16} {len(phase.times):>4} {statistics.median(phase.times):>8.1f} {p95:>8.1f} "
             f"{p95 / p95_alone:>9.2f}x  {dict(sorted(phase.counts.items())) or ''}"
         )
-    parts = sorted({part for phase in phases for part in phase.cpu if part != "machine"})
-    print("  CPU used while measuring (cores: CPU seconds / wall seconds; the machine has", psutil.cpu_count(), ")")
-    print(f"  {'':48}" + "".join(f"{STORM_TITLES.get(p.name, p.name):>16}" for p in phases))
-    for part in [*parts, "machine"]:
-        label = "machine (all users)" if part == "machine" else part
-        print(f"  {label:48}" + "".join(f"{p.cpu.get(part, 0.0) / p.seconds:>16.2f}" for p in phases))
+    for line in cpu_table([(STORM_TITLES.get(p.name, p.name), p.cpu, p.seconds) for p in phases]):
+        print(line)
     verdict = next((p for p in phases if p.name == "both"), None)
     if verdict is None:
         return 0
