@@ -3,7 +3,7 @@
 """The learner's Profile section: level, per-topic table, strengths and weaknesses, path, next steps, narrative.
 
 A topic's mastery label is shown only when its standard error is small enough to back it
-(`domain.quiz_progress.MASTERY_MAX_SE`, the quiz summary's rule); otherwise the table says "not enough
+(`domain.mastery.MASTERY_MAX_SE`, the quiz summary's rule too); otherwise the table says "not enough
 evidence yet" (DESIGN §6).
 """
 
@@ -17,7 +17,7 @@ import param
 from panel.viewable import Viewer
 from param.parameters import NoNone
 
-from ai4d_core.domain.quiz_progress import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE
+from ai4d_core.domain.mastery import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE
 from ai4d_core.services import profiles
 from dashboards.cohort_views import PageState
 from dashboards.common import format_number, markdown
