@@ -250,11 +250,21 @@ class QuizView(Viewer):
         )  # fmt: skip
 
     def _question_screen(self) -> pn.Column:
+        """The question stays on screen (its widgets are not rebuilt); what follows it changes."""
         s = self.state
         turn, question = s.turn, s.question
         assert turn is not None and question is not None
         heading = pn.pane.Markdown(f"### Question {turn.position}", css_classes=["ai4d-question-number"])
-        parts: list[Any] = [heading, question]
+        return pn.Column(heading, question, self._answer_area, sizing_mode="stretch_width")
+
+    @param.depends("state.result", "state.fix")
+    def _answer_area(self) -> pn.Column:
+        """A fix-your-answer message, Submit; then the feedback and Next; and the progress."""
+        s = self.state
+        turn = s.turn
+        if turn is None:
+            return pn.Column()
+        parts: list[Any] = []
         if s.fix:
             parts.append(markdown(s.fix, stylesheets=[FIX_CSS], css_classes=["ai4d-fix"]))
         if s.result is None:
@@ -267,7 +277,7 @@ class QuizView(Viewer):
         parts.append(markdown(_progress(turn, s.result), css_classes=["ai4d-progress"]))
         return pn.Column(*parts, sizing_mode="stretch_width")
 
-    @param.depends("state.turn", "state.result", "state.summary", "state.fix", "state.topics", "state.replacing")
+    @param.depends("state.turn", "state.summary", "state.topics", "state.replacing")
     def _screen(self) -> pn.viewable.Viewable:
         s = self.state
         if s.turn is not None and s.question is not None:
