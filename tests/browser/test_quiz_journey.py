@@ -4,6 +4,7 @@ order shown is the order recorded with the response."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import text
 
 from ai4d_core import policy
 from ai4d_core.bootstrap import Container
-from ai4d_core.domain.items import Item, SingleChoiceItem, TrueFalseItem
+from ai4d_core.domain.items import Item, NumericItem, SingleChoiceItem, TrueFalseItem
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts, quiz_sessions
 from ai4d_core.services.ingest import ingest_pending
@@ -172,3 +173,45 @@ def test_a_reload_or_a_new_login_resumes_at_the_same_question_and_the_order_show
         else:
             assert labels == ["True", "False"] and not recorded[item_id]
     print(f"{checked} shuffled orders compared with their responses")
+
+
+def test_an_unreadable_answer_comes_back_to_fix_and_a_new_quiz_asks_before_abandoning(
+    clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    numeric = [i for i in load_curated_bank() if isinstance(i, NumericItem)][:4]
+    clean.items.upsert([i.model_copy(update={"topic": "numbers"}) for i in numeric])
+    _learner(clean, "ada@example.org")
+    context = chromium.new_context()
+    page = context.new_page()
+    log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
+    page.get_by_role("radio", name="Practice one topic").check()
+    page.get_by_label("Topic to practise").select_option("numbers")
+    page.get_by_role("button", name="Start quiz").click()
+    _question(page, 1)
+    answer = page.get_by_label(re.compile("Your answer"))
+    answer.fill("about twelve")
+    submit_button = page.get_by_role("button", name="Submit answer")
+    expect(submit_button).to_be_enabled(timeout=0)
+    submit_button.click()
+    fix = page.locator(".ai4d-fix")
+    expect(fix).to_contain_text("Question 1:", timeout=0)  # next to the question, with its number
+    expect(page.locator(".ai4d-feedback")).to_have_count(0)
+    answer.fill("12")
+    submit(page)
+    expect(fix).to_have_count(0)
+    next_question(page)
+    _question(page, 2)
+
+    page.get_by_role("button", name="New quiz").click()
+    expect(page.get_by_text(re.compile(r"You have a quiz in progress \(1 answered\)"))).to_be_visible(timeout=0)
+    page.get_by_role("button", name="No, go on with this quiz").click()
+    _question(page, 2)
+    page.get_by_role("button", name="New quiz").click()
+    page.get_by_role("button", name="Yes, start a new quiz").click()
+    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible(timeout=0)
+    page.get_by_role("button", name="Start quiz").click()  # a diagnostic over every topic
+    _question(page, 1)
+    page.get_by_role("button", name="History", exact=True).click()
+    expect(page.get_by_text(re.compile(r"Practice of .* \(abandoned\)"))).to_be_visible(timeout=0)
+    expect(page.locator(".ai4d-past-answer")).to_have_count(1)  # the answer given before is kept
+    context.close()
