@@ -43,6 +43,7 @@ __all__ = [
     "PoolItem",
     "QuizPlan",
     "QuizState",
+    "StepRandom",
     "StopReason",
     "abilities",
     "next_item",
@@ -55,9 +56,39 @@ __all__ = [
 Mask = npt.NDArray[np.bool_]
 
 
-def step_rng(state: QuizState) -> np.random.Generator:
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+class StepRandom:
+    """The random stream of one step: SplitMix64 (Steele et al. 2014) from the seed and the step number.
+
+    A step draws at most three numbers; numpy's `default_rng` would cost more to seed than the whole selection.
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self, seed: int, step: int) -> None:
+        self._state = (seed * _GOLDEN + step * 0xBF58476D1CE4E5B9) & _MASK64
+
+    def _next(self) -> int:
+        self._state = z = (self._state + _GOLDEN) & _MASK64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        return z ^ (z >> 31)
+
+    def random(self) -> float:
+        """A float in [0, 1)."""
+        return (self._next() >> 11) * 2.0**-53
+
+    def integers(self, high: int) -> int:
+        """An int in [0, high) (the bias of a 53-bit float times high is below 2**-40 for any bank)."""
+        return int(self.random() * high)
+
+
+def step_rng(state: QuizState) -> StepRandom:
     """The generator for the next choice: a function of the seed and how many items were answered."""
-    return np.random.default_rng([state.seed, len(state.answers)])
+    return StepRandom(state.seed, len(state.answers))
 
 
 def record(state: QuizState, item: PoolItem, score: float | None) -> QuizState:
@@ -84,7 +115,7 @@ def next_item(
     state: QuizState,
     pool: ItemPool | Sequence[PoolItem],
     recent_ids: Sequence[str] = (),
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | StepRandom | None = None,
     exposure: Mapping[str, float] | None = None,
 ) -> PoolItem | None:
     """The item to show next, or None when `stop_reason` says the quiz is over.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
 Mode = Literal["diagnostic", "practice"]
@@ -135,7 +135,7 @@ class QuizState:
 
     def add(self, answer: Answer, evidence: object = None) -> QuizState:
         """This state with one more answer (`evidence`: the engine's cache for the new state, if it has it)."""
-        return replace(self, answers=(*self.answers, answer), evidence=evidence)
+        return QuizState(self.plan, self.seed, (*self.answers, answer), evidence=evidence)
 
     def to_dict(self) -> dict[str, Any]:
         return {
