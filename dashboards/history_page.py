@@ -12,11 +12,13 @@ import param
 from panel.viewable import Viewer
 from param.parameters import NoNone
 
+from ai4d_core.domain.item_types import GAP
 from ai4d_core.services import quiz_sessions
 from ai4d_core.services.quiz_types import PastAnswer, PastAttempt
 from dashboards.cohort_views import PageState
 from dashboards.common import format_number, markdown
-from dashboards.quiz_text import answer_words, escaped, feedback_markdown
+from dashboards.quiz_page import feedback_pane
+from dashboards.quiz_text import answer_words, escaped
 
 NO_HISTORY = "No quiz yet: your past quizzes, answers and feedback will appear here."
 HISTORY_LIMIT = 20
@@ -48,13 +50,18 @@ def attempt_title(attempt: PastAttempt) -> str:
     )
 
 
+def _blanks(stem: str) -> str:
+    """A cloze stem with its gaps shown as numbered blanks."""
+    numbers = {gap: n for n, gap in enumerate(dict.fromkeys(GAP.findall(stem)), start=1)}
+    return GAP.sub(lambda m: f"\\_\\_\\_ (blank {numbers[m.group(1)]})", stem)
+
+
 def answer_markdown(answer: PastAnswer) -> str:
-    """One past question: its stem, the answer given, then its feedback."""
+    """One past question: its stem and the answer given (its feedback follows, `feedback_pane`)."""
     view = answer.question
     return (
-        f"#### Question {answer.position}\n\n{view.get('stem', '')}\n\n"
-        f"**Your answer:** {escaped(answer_words(view, answer.answer))}\n\n"
-        + feedback_markdown(view, answer.feedback, level=5)
+        f"#### Question {answer.position}\n\n{_blanks(str(view.get('stem', '')))}\n\n"
+        f"**Your answer:** {escaped(answer_words(view, answer.answer))}"
     )
 
 
@@ -71,8 +78,11 @@ class HistoryView(Viewer):
         for attempt in self.state.attempts:
             parts.append(markdown(attempt_title(attempt), css_classes=["ai4d-attempt"]))
             parts += [
-                markdown(answer_markdown(a), hard_line_break=True, css_classes=["ai4d-past-answer"],
-                         styles={"border-left": "3px solid #9aa5b1", "padding-left": "8px"})
+                pn.Column(
+                    markdown(answer_markdown(a), hard_line_break=True), feedback_pane(a.question, a.feedback, level=5),
+                    sizing_mode="stretch_width", css_classes=["ai4d-past-answer"],
+                    styles={"border-left": "3px solid #9aa5b1", "padding-left": "8px"},
+                )
                 for a in attempt.answers
             ]  # fmt: skip
         return pn.Column(*parts, sizing_mode="stretch_width")

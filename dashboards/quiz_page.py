@@ -16,6 +16,7 @@ answer sent is the one the server holds, shown read-only beside its feedback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import panel as pn
@@ -23,6 +24,7 @@ import param
 from panel.viewable import Viewer
 from param.parameters import NoNone
 
+from ai4d_core.domain.feedback import Feedback
 from ai4d_core.services import bank, quiz_sessions
 from ai4d_core.services.quiz_types import (
     ActiveQuiz,
@@ -37,7 +39,7 @@ from ai4d_core.services.quiz_types import (
 from dashboards.cohort_views import PageState
 from dashboards.common import format_number, markdown
 from dashboards.questions import Question, question_for
-from dashboards.quiz_text import escaped, feedback_markdown
+from dashboards.quiz_text import escaped, feedback_text
 
 MODES = {"Diagnostic: find your level in the topics you pick": "diagnostic", "Practice one topic": "practice"}
 NO_TOPICS = "No questions are available yet; the item bank is empty. Please come back later."
@@ -213,6 +215,16 @@ def _progress(turn: QuizTurn, result: Answered | None) -> str:
     return "\n".join(lines)
 
 
+def feedback_pane(view: Mapping[str, Any], fb: Feedback, level: int = 4, **kwargs: Any) -> pn.Column:
+    """The feedback, with the learner's SQL result and the expected one side by side (stacked on a phone)."""
+    text = feedback_text(view, fb, level)
+    parts: list[Any] = [markdown(text.before)]
+    if text.results is not None:
+        parts.append(pn.FlexBox(*(markdown(t, margin=(0, 20, 0, 10)) for t in text.results), flex_wrap="wrap"))
+    parts.append(markdown(text.after))
+    return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["ai4d-feedback"], **kwargs)
+
+
 def summary_markdown(summary: Summary) -> str:
     """The end of a quiz: why it stopped, the score, and per topic the estimate and what it allows to say."""
     lines = [
@@ -271,7 +283,7 @@ class QuizView(Viewer):
             blocked = pn.bind(_not_ready, s.param.ready)  # enabled once the server holds an answer
             parts.append(pn.widgets.Button.from_param(s.param.submit, color="primary", width=160, disabled=blocked))
         else:
-            parts.append(markdown(feedback_markdown(turn.question, s.result.feedback), css_classes=["ai4d-feedback"]))
+            parts.append(feedback_pane(turn.question, s.result.feedback))
             event = s.param.next if isinstance(s.result.next, QuizTurn) else s.param.finish
             parts.append(pn.widgets.Button.from_param(event, color="primary", width=180))
         parts.append(markdown(_progress(turn, s.result), css_classes=["ai4d-progress"]))
@@ -304,4 +316,4 @@ class QuizView(Viewer):
         return pn.Column(self._notice, self._screen, new, sizing_mode="stretch_width", css_classes=["ai4d-quiz"])
 
 
-__all__ = ["ANSWER_FIRST", "CONFIRM_NEW", "NO_TOPICS", "QuizState", "QuizView", "summary_markdown"]
+__all__ = ["ANSWER_FIRST", "CONFIRM_NEW", "NO_TOPICS", "QuizState", "QuizView", "feedback_pane", "summary_markdown"]

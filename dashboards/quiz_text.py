@@ -8,6 +8,7 @@ Every text here is untrusted (item text, the learner's own answer, database valu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ai4d_core.domain.feedback import Feedback, SqlFeedback
@@ -69,21 +70,31 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], more: bool) ->
     return "\n".join(lines) + ("\n\n_… more rows_" if more else "") + ("" if rows else "\n\n_no rows_")
 
 
-def sql_markdown(sql: SqlFeedback) -> str:
-    """The query's error, or its first rows beside the expected ones, with why they differ."""
-    if sql.error:
-        return f"**Your query did not run:** {escaped(sql.error)}"
-    parts = [f"**Why it differs:** {escaped(sql.reason)}"] if sql.reason else []
-    parts += [
-        "**Your result (first rows)**", _table(sql.columns, sql.rows, sql.more_rows),
-        "**Expected result (first rows)**", _table(sql.expected_columns, sql.expected_rows, sql.more_expected),
-    ]  # fmt: skip
-    return "\n\n".join(parts)
+def sql_results(sql: SqlFeedback | None) -> tuple[str, str] | None:
+    """The learner's first rows and the expected ones, to show side by side (None: no result to compare)."""
+    if sql is None or sql.error:
+        return None
+    return (
+        "**Your result (first rows)**\n\n" + _table(sql.columns, sql.rows, sql.more_rows),
+        "**Expected result (first rows)**\n\n" + _table(sql.expected_columns, sql.expected_rows, sql.more_expected),
+    )
 
 
-def feedback_markdown(view: Mapping[str, Any], fb: Feedback, level: int = 4) -> str:
-    """The feedback beside its question: verdict (a heading of `level`), what was wrong, the right answer, the
-    explanation."""
+@dataclass(frozen=True, slots=True)
+class FeedbackText:
+    """The feedback in three parts: what precedes the SQL results, the results (side by side), what follows."""
+
+    before: str
+    results: tuple[str, str] | None
+    after: str
+
+    def markdown(self) -> str:
+        return "\n\n".join([self.before, *(self.results or ()), self.after])
+
+
+def feedback_text(view: Mapping[str, Any], fb: Feedback, level: int = 4) -> FeedbackText:
+    """The feedback beside its question: verdict (a heading of `level`), what was wrong (SQL: the error or why
+    the result differs, then the results), the right answer, the explanation."""
     texts = _texts(view, "options", "entries", "targets", "prompts")
     parts = [f"{'#' * level} {verdict(fb.score)}"]
     if fb.wrong and view.get("type") in ("single_choice", "multiple_choice"):
@@ -100,18 +111,26 @@ def feedback_markdown(view: Mapping[str, Any], fb: Feedback, level: int = 4) -> 
         )
     if fb.missing_concepts:
         parts.append("**Concepts your answer did not show:** " + "; ".join(escaped(c) for c in fb.missing_concepts))
-    if fb.sql is not None:
-        parts.append(sql_markdown(fb.sql))
+    if fb.sql is not None and fb.sql.error:
+        parts.append(f"**Your query did not run:** {escaped(fb.sql.error)}")
+    elif fb.sql is not None and fb.sql.reason:
+        parts.append(f"**Why it differs:** {escaped(fb.sql.reason)}")
+    after = []
     if view.get("type") == "sql_query":
-        parts.append(f"**A right query:**\n\n```sql\n{fb.right_answer.replace('```', '')}\n```")
+        after.append(f"**A right query:**\n\n```sql\n{fb.right_answer.replace('```', '')}\n```")
     else:
-        parts.append(f"**Right answer:** {escaped(fb.right_answer)}")
-    parts += [escaped(c) for c in fb.comments]
+        after.append(f"**Right answer:** {escaped(fb.right_answer)}")
+    after += [escaped(c) for c in fb.comments]
     if fb.awaiting_review:
-        parts.append("_An educator will review this answer; the score may change._")
+        after.append("_An educator will review this answer; the score may change._")
     if fb.explanation:
-        parts.append(f"**Explanation:** {fb.explanation}")
-    return "\n\n".join(parts)
+        after.append(f"**Explanation:** {fb.explanation}")
+    return FeedbackText("\n\n".join(parts), sql_results(fb.sql), "\n\n".join(after))
 
 
-__all__ = ["answer_words", "escaped", "feedback_markdown", "sql_markdown", "verdict"]
+def feedback_markdown(view: Mapping[str, Any], fb: Feedback, level: int = 4) -> str:
+    """`feedback_text` as one Markdown text."""
+    return feedback_text(view, fb, level).markdown()
+
+
+__all__ = ["FeedbackText", "answer_words", "escaped", "feedback_markdown", "feedback_text", "sql_results", "verdict"]

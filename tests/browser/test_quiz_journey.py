@@ -202,11 +202,11 @@ def test_an_unreadable_answer_comes_back_to_fix_and_a_new_quiz_asks_before_aband
     next_question(page)
     _question(page, 2)
 
-    page.get_by_role("button", name="New quiz").click()
+    page.get_by_role("button", name="New quiz", exact=True).click()
     expect(page.get_by_text(re.compile(r"You have a quiz in progress \(1 answered\)"))).to_be_visible(timeout=0)
     page.get_by_role("button", name="No, go on with this quiz").click()
     _question(page, 2)
-    page.get_by_role("button", name="New quiz").click()
+    page.get_by_role("button", name="New quiz", exact=True).click()
     page.get_by_role("button", name="Yes, start a new quiz").click()
     expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible(timeout=0)
     page.get_by_role("button", name="Start quiz").click()  # a diagnostic over every topic
