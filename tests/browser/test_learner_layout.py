@@ -7,8 +7,11 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.items import SqlQueryItem
+from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts
 from tests.browser.conftest import LogIn
+from tests.browser.quiz_steps import answer_anything, submit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet kettle drums at dawn"
@@ -110,4 +113,24 @@ def test_a_quiz_question_is_answered_with_the_keyboard_alone_and_fits_a_phone(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Question 2", exact=True)).to_be_visible(timeout=0)
     page.screenshot(path="/tmp/ai4d-learner-phone-question.png", full_page=True)
+    context.close()
+
+
+def test_a_sql_question_with_its_tables_and_feedback_fits_a_phone(
+    clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    sql = next(i for i in load_curated_bank() if isinstance(i, SqlQueryItem))
+    clean.items.upsert([sql])
+    accounts.create_user(clean, "ada@example.org", "Ada Lovelace", "learner", PASSWORD)
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
+    page.get_by_role("button", name="Start quiz").click()
+    expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible(timeout=0)
+    assert _overflow(page) == 0, "the SQL question is wider than a 390 px screen"
+    answer_anything(page, "sql_query")
+    submit(page)
+    expect(page.locator(".ai4d-feedback")).to_contain_text("Expected result", timeout=0)
+    assert _overflow(page) == 0, "the SQL feedback is wider than a 390 px screen"
+    page.screenshot(path="/tmp/ai4d-learner-phone-sql.png", full_page=True)
     context.close()
