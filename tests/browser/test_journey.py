@@ -7,27 +7,31 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from ai4d_core import policy
 from ai4d_core.bootstrap import Container
+from ai4d_core.services import quiz_sessions
 from ai4d_core.services.accounts import LOGIN_FAILED
 from ai4d_core.services.demo import DEMO_ACCOUNTS, seed_demo
 from ai4d_core.settings import Settings
 from dashboards.profile_page import NO_PROFILE
 from tests.browser.conftest import LogIn
+from tests.browser.quiz_steps import answer_anything, submit
 
 pytestmark = pytest.mark.browser
 ACCOUNTS = {role: (email, password) for email, password, role in DEMO_ACCOUNTS}
 LEARNER, EDUCATOR, ADMIN = ACCOUNTS["learner"], ACCOUNTS["educator"], ACCOUNTS["admin"]
 
 
-def _answer_one_question(page: Page) -> None:
-    """Start a diagnostic over every topic, pick the first option of the first question, submit it."""
+def _answer_one_question(page: Page, c: Container, email: str) -> None:
+    """Start a diagnostic over every topic, give some answer to the first question, submit it."""
     page.get_by_role("button", name="Start quiz").click()
-    question = page.locator(".ai4d-question")
-    expect(question).to_be_visible(timeout=0)
-    question.get_by_role("radio").first.check()
-    submit = page.get_by_role("button", name="Submit answer")
-    expect(submit).to_be_enabled(timeout=0)
-    submit.click()
+    expect(page.locator(".ai4d-question")).to_be_visible(timeout=0)
+    user = c.users.by_email(email)
+    assert user is not None
+    turn = quiz_sessions.resume(c, policy.Viewer(user.id, "learner"))
+    assert turn is not None
+    answer_anything(page, turn.question["type"])
+    submit(page)
     expect(page.locator(".ai4d-feedback")).to_contain_text("Explanation:", timeout=0)
 
 
@@ -46,7 +50,7 @@ def test_learner_quiz_profile_and_educator_aggregates(
     expect(page).to_have_url(re.compile(r"/learner"))
     session = next(c for c in learner.cookies() if c["name"] == "ai4d_session")
     assert session["httpOnly"] and session["sameSite"] == "Lax" and session["expires"] == -1  # browser-session cookie
-    _answer_one_question(page)
+    _answer_one_question(page, clean, LEARNER[0])
     page.screenshot(path="/tmp/ai4d-learner-quiz.png", full_page=True)
     page.get_by_role("button", name="Profile", exact=True).click()
     expect(page.get_by_text(NO_PROFILE)).to_be_visible()
