@@ -16,6 +16,7 @@ answer sent is the one the server holds, shown read-only beside its feedback.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -190,6 +191,15 @@ class QuizState(PageState):
         self.confirming = False
 
 
+def alert(message: str) -> pn.pane.HTML:
+    """A fix-your-answer message that screen readers announce when it appears (`role="alert"`); the text is
+    escaped, so nothing in it becomes HTML."""
+    return pn.pane.HTML(
+        f'<p role="alert">{html.escape(message)}</p>', stylesheets=[FIX_CSS], css_classes=["ai4d-fix"],
+        sizing_mode="stretch_width",
+    )  # fmt: skip
+
+
 def _is_diagnostic(mode: str) -> bool:
     return mode == "diagnostic"
 
@@ -278,7 +288,7 @@ class QuizView(Viewer):
             return pn.Column()
         parts: list[Any] = []
         if s.fix:
-            parts.append(markdown(s.fix, stylesheets=[FIX_CSS], css_classes=["ai4d-fix"]))
+            parts.append(alert(s.fix))
         if s.result is None:
             blocked = pn.bind(_not_ready, s.param.ready)  # enabled once the server holds an answer
             parts.append(pn.widgets.Button.from_param(s.param.submit, color="primary", width=160, disabled=blocked))
@@ -316,4 +326,4 @@ class QuizView(Viewer):
         return pn.Column(self._notice, self._screen, new, sizing_mode="stretch_width", css_classes=["ai4d-quiz"])
 
 
-__all__ = ["ANSWER_FIRST", "CONFIRM_NEW", "NO_TOPICS", "QuizState", "QuizView", "feedback_pane", "summary_markdown"]
+__all__ = ["ANSWER_FIRST", "CONFIRM_NEW", "NO_TOPICS", "QuizState", "QuizView", "alert", "feedback_pane", "summary_markdown"]

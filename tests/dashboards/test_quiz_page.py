@@ -18,7 +18,7 @@ from ai4d_core.services.quiz_types import QuizTurn
 from dashboards import common
 from dashboards.history_page import NO_HISTORY, HistoryState, HistoryView
 from dashboards.page_session import PageIdentity
-from dashboards.quiz_page import ANSWER_FIRST, NO_TOPICS, QuizState, QuizView, summary_markdown
+from dashboards.quiz_page import ANSWER_FIRST, NO_TOPICS, QuizState, QuizView, alert, summary_markdown
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"
@@ -98,7 +98,14 @@ def test_submitting_nothing_asks_for_an_answer_with_the_question_number(bank: Co
     _start(state)
     state.param.trigger("submit")
     assert state.fix == ANSWER_FIRST.format(n=1) and state.result is None
-    assert "Question 1: answer the question first." in _html_of(QuizView(state=state)._screen())
+    (shown,) = QuizView(state=state)._answer_area().select(pn.pane.HTML)
+    assert shown.object == '<p role="alert">Question 1: answer the question first.</p>'
+
+
+def test_a_fix_message_is_escaped() -> None:
+    assert alert("Question 2: <b>12,5</b> & more").object == (
+        '<p role="alert">Question 2: &lt;b&gt;12,5&lt;/b&gt; &amp; more</p>'
+    )
 
 
 def test_an_unreadable_number_is_sent_back_to_fix_and_nothing_is_stored(bank: Container) -> None:
