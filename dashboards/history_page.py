@@ -17,8 +17,8 @@ from ai4d_core.services import quiz_sessions
 from ai4d_core.services.quiz_types import PastAnswer, PastAttempt
 from dashboards.cohort_views import PageState
 from dashboards.common import format_number, markdown
-from dashboards.quiz_page import feedback_pane
 from dashboards.quiz_text import answer_words, escaped
+from dashboards.quiz_view import feedback_pane
 
 NO_HISTORY = "No quiz yet: your past quizzes, answers and feedback will appear here."
 HISTORY_LIMIT = 20

@@ -17,7 +17,8 @@ from dashboards.history_page import HistoryState, HistoryView
 from dashboards.learner_layout import LEARNER_CSS, LearnerLayout, use_phone_template
 from dashboards.privacy_views import PrivacyView, goodbye
 from dashboards.profile_page import ProfileState, ProfileView
-from dashboards.quiz_page import QuizState, QuizView
+from dashboards.quiz_page import QuizState
+from dashboards.quiz_view import QuizView
 
 SECTIONS = ("Quiz", "History", "Profile", "Cohorts", "Your data")
 

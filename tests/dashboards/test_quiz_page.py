@@ -18,7 +18,8 @@ from ai4d_core.services.quiz_types import QuizTurn
 from dashboards import common
 from dashboards.history_page import NO_HISTORY, HistoryState, HistoryView
 from dashboards.page_session import PageIdentity
-from dashboards.quiz_page import ANSWER_FIRST, NO_TOPICS, QuizState, QuizView, alert, summary_markdown
+from dashboards.quiz_page import ANSWER_FIRST, QuizState
+from dashboards.quiz_view import NO_TOPICS, QuizView, alert, summary_markdown
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"

@@ -9,8 +9,8 @@ import pytest
 from ai4d_core.domain.feedback import Detail, Feedback, SqlFeedback
 from ai4d_core.services.quiz_types import PastAnswer
 from dashboards.history_page import answer_markdown
-from dashboards.quiz_page import feedback_pane
 from dashboards.quiz_text import answer_words, feedback_markdown
+from dashboards.quiz_view import feedback_pane
 
 pytestmark = pytest.mark.unit
 ORDERING = {"type": "ordering", "entries": [{"id": "b", "text": "Load"}, {"id": "a", "text": "Extract"}]}
