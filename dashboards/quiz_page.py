@@ -21,7 +21,7 @@ from typing import Any
 
 import param
 
-from ai4d_core.services import bank, quiz_sessions
+from ai4d_core.services import quiz_sessions
 from ai4d_core.services.quiz_types import (
     ActiveQuiz,
     Answered,
@@ -71,7 +71,7 @@ class QuizState(PageState):
         self.resume()
 
     def _load_topics(self) -> None:
-        topics = sorted({item.topic for item in bank.list_items(self.container, status="active")})
+        topics = quiz_sessions.topics(self.container)
         self.param.chosen.objects = list(topics)
         self.param.practice_topic.objects = list(topics)
         self.param.update(topics=list(topics), practice_topic=topics[0] if topics else None)

@@ -184,6 +184,11 @@ def start(
     return _turn(c, row)
 
 
+def topics(c: Container) -> list[str]:
+    """The topics a quiz can be started on: those with an active (scored) item, sorted."""
+    return sorted({row.topic for row in c.quiz_sessions.pool() if row.status == "active"})
+
+
 def resume(c: Container, user: policy.Principal | None) -> QuizTurn | None:
     """The quiz in progress, at its current question as first presented; None when there is none."""
     row = c.quiz_sessions.active(_learner(user).id)
@@ -372,4 +377,5 @@ __all__ = [
     "sql_context",
     "start",
     "summary",
+    "topics",
 ]

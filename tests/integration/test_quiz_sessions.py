@@ -351,3 +351,11 @@ def test_exposure_rates_count_the_share_of_recent_quizzes_that_asked_an_item(ban
         assert rates[item_id] == pytest.approx(asked.count(item_id) / 3)
     assert set(rates) == set(asked) and all(0 < r <= 1 for r in rates.values())
     assert store.exposure_rates(last=1, min_sessions=1) == {asked[-1]: 1.0}
+
+
+def test_quizzes_start_on_topics_with_active_items_only(bank: Container) -> None:
+    demo_topics = sorted({i.topic for i in bank.items.active()})
+    assert quiz_sessions.topics(bank) == demo_topics and demo_topics
+    pretest = next(i for i in load_curated_bank() if i.topic == "mlops")
+    bank.items.upsert([pretest.model_copy(update={"status": ItemStatus.PROVISIONAL})])
+    assert "mlops" not in quiz_sessions.topics(bank)  # a pretest item alone cannot make a quiz
