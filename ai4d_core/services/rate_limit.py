@@ -1,9 +1,9 @@
 """In-process limits for work a user can ask for repeatedly: a token bucket per key, and bounded slots.
 
 - `RateLimiter`: each key (a user id) has a bucket of `capacity` tokens refilled at `per_second`; an action
-  takes one token or is refused. With the defaults of `SUBMISSIONS`, a learner may submit 3 quizzes at once,
-  then one every 10 seconds. State lives in the serving process (one `panel serve`): a restart forgets it,
-  which is acceptable for a limit meant to keep one learner from flooding the scorer.
+  takes one token or is refused. With the quiz's `ANSWERS` (`services.quiz_sessions`), a learner may send 10
+  answers at once, then one every 2 seconds. State lives in the serving process (one `panel serve`): a restart
+  forgets it, which is acceptable for a limit meant to keep one learner from flooding the scorer.
 - `Slots`: at most `n` callers inside at once; `try_acquire` never waits, so a full scorer answers "busy"
   instead of holding a server thread (the SQL sandbox has a few worker processes; see `SCORING`).
 
@@ -89,7 +89,6 @@ class Slots:
                 self._semaphore.release()
 
 
-SUBMISSIONS = RateLimiter(capacity=3, per_second=0.1)  # per learner: a burst of 3, then one every 10 s
 SCORING = Slots(4)  # submissions being scored at once in this process (Panel has 8 callback threads)
 
-__all__ = ["SCORING", "SUBMISSIONS", "RateLimiter", "Slots"]
+__all__ = ["SCORING", "RateLimiter", "Slots"]

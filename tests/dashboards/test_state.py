@@ -14,7 +14,7 @@ from ai4d_core.security.tokens import token_hash
 from ai4d_core.services import accounts
 from ai4d_core.services.demo import seed_demo
 from ai4d_core.services.ingest import ingest_pending
-from ai4d_core.services.rate_limit import SUBMISSIONS
+from ai4d_core.services.quiz_sessions import ANSWERS
 from ai4d_core.services.warehouse import refresh_warehouse
 from dashboards import common
 from dashboards.auth import safe_next
@@ -28,7 +28,7 @@ PASSWORD = "violet kettle drums at dawn"
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
-    SUBMISSIONS.reset()  # user ids restart at 1 in every test
+    ANSWERS.reset()  # user ids restart at 1 in every test
 
 
 def _identity(c: Container, token: str) -> PageIdentity:
