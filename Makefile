@@ -37,7 +37,8 @@ pytest: install browser  ## the test suite
 
 test: lint typecheck pytest  ## install, then lint, type-check and run every test
 
-bench: install  ## the benchmarks (see bench/README.md)
+bench: install browser  ## the benchmarks with their peers (the `bench` extra: girth, catsim; see bench/README.md)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) -m bench
 
 clean:  ## remove the venv and local data
