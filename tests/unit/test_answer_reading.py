@@ -31,7 +31,7 @@ def choices(*ids: str) -> list[dict[str, str]]:
     ],
 )  # fmt: skip
 def test_usual_number_formats_are_read(typed: object, value: float) -> None:
-    assert read_number(typed) == (pytest.approx(value),)
+    assert tuple(read_number(typed)) == pytest.approx((value,))
 
 
 @pytest.mark.parametrize(("typed", "readings"), [("15 %", (15, 0.15)), ("15%", (15, 0.15)), ("-2.5 %", (-2.5, -0.025))])

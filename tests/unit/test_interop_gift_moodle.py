@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ai4d_core.domain.items import parse_item
+from ai4d_core.domain.items import MultipleChoiceItem, parse_item
 from ai4d_core.domain.scoring import score_answer
 from ai4d_core.interop import GiftError, read_gift, to_gift
 from ai4d_core.interop.gift import idnumber_and_tags
@@ -123,12 +123,11 @@ def test_a_grade_outside_moodles_list_is_named_as_the_cause(text, message) -> No
 
 
 def test_grades_match_within_moodles_tolerance_or_to_the_nearest_on_request() -> None:
-    assert [o.weight for o in read_gift("Q?{~%33.3333%a ~%66.6666%b ~c}").items[0].options] == [
-        0.3333333,
-        0.6666667,
-        0.0,
-    ]
+    within = read_gift("Q?{~%33.3333%a ~%66.6666%b ~c}").items[0]
+    assert isinstance(within, MultipleChoiceItem)
+    assert [o.weight for o in within.options] == [0.3333333, 0.6666667, 0.0]
     nearest = read_gift("Q?{~%33%a ~%33%b ~%33%c}", match_grades="nearest").items[0]
+    assert isinstance(nearest, MultipleChoiceItem)
     assert [o.weight for o in nearest.options] == [0.3333333] * 3
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ai4d_core.domain.items import parse_item
+from ai4d_core.domain.items import MultipleChoiceItem, NumericItem, TrueFalseItem, parse_item
 from ai4d_core.domain.scoring import score_answer
 from ai4d_core.interop import MoodleXmlError, read_moodle_xml, to_moodle_xml
 
@@ -98,6 +98,7 @@ def test_a_grade_outside_moodles_list_is_named_with_its_question() -> None:
         read_moodle_xml(_quiz(primes))
     assert str(caught.value).startswith("question #1 (multichoice 'Primes'): grade 33% is not one of Moodle's grades")
     nearest = read_moodle_xml(_quiz(primes.replace("34", "33.33333")), match_grades="nearest").items[0]
+    assert isinstance(nearest, MultipleChoiceItem)
     assert [o.weight for o in nearest.options] == [0.3333333, 0.3333333, 0.3333333, -0.5]
 
 
@@ -106,9 +107,11 @@ def test_single_and_old_fraction_elements_are_read_as_moodle_does() -> None:
     several = read_moodle_xml(_quiz(_q("multichoice", "M", "<single>0</single>" + answers))).items[0]
     assert several.type == "multiple_choice"  # Moodle's trans_single: 'false', '0' or empty is false
     old = "<answer><fraction>1</fraction><text>4</text><tolerance>0</tolerance></answer>"
-    assert read_moodle_xml(_quiz(_q("numerical", "N", old))).items[0].answers[0].weight == 1.0
+    numeric = read_moodle_xml(_quiz(_q("numerical", "N", old))).items[0]
+    assert isinstance(numeric, NumericItem) and numeric.answers[0].weight == 1.0
     empty_image = '<image></image><image_base64></image_base64><answer fraction="100"><text>true</text></answer>'
-    assert read_moodle_xml(_quiz(_q("truefalse", "T", empty_image))).items[0].key is True  # Moodle 1.9 exports
+    true_false = read_moodle_xml(_quiz(_q("truefalse", "T", empty_image))).items[0]
+    assert isinstance(true_false, TrueFalseItem) and true_false.key is True  # Moodle 1.9 exports
 
 
 UNSUPPORTED = [
