@@ -16,6 +16,7 @@ BENCHMARKS = {
     "adaptive_step": "bench.adaptive_step",
     "cat_simulation": "bench.cat_simulation",
     "calibration": "bench.calibration",
+    "quiz_round_trip": "bench.quiz_round_trip",
 }
 
 
