@@ -41,7 +41,7 @@ async ([label, appear, gone, timeout, every]) => {
   const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 }
   const before = roots(document, [])
   for (const sel of appear) { for (const el of find(before, sel)) { el.dataset.benchSeen = '1' } }
-  const button = find(before, 'button').find((b) => b.textContent.trim() === label && !b.disabled)
+  const button = find(before, 'button').find((b) => b.textContent.trim() === label && !b.disabled && shown(b))
   if (button === undefined) { return {ms: -1, outcome: 'no button', text: ''} }
   const later = (f) => every > 0 ? setTimeout(f, every) : requestAnimationFrame(f)
   const start = performance.now()
@@ -63,11 +63,13 @@ async ([label, appear, gone, timeout, every]) => {
   })
 }
 """
-# What the Quiz section shows: "feedback", "question", "summary", "start" or "" (still rendering).
+# What the Quiz section shows: "feedback", "question", "summary", "start" or "" (still rendering). Visible
+# elements only: the hidden History section holds past feedback too.
 SCREEN_JS = """
 () => {
+  const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 }
   const deep = (root, selector) => {
-    if (root.querySelector(selector)) { return true }
+    if ([...root.querySelectorAll(selector)].some(shown)) { return true }
     for (const el of root.querySelectorAll('*')) { if (el.shadowRoot && deep(el.shadowRoot, selector)) { return true } }
     return false
   }
@@ -118,7 +120,8 @@ async def log_in(page: Page, base: str, email: str) -> None:
     await page.get_by_label("E-mail").fill(email)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Log in").click()
-    await expect(page.locator(".ai4d-quiz-start").or_(page.locator(".ai4d-question")).first).to_be_visible(timeout=0)
+    quiz = page.locator(".ai4d-quiz-start").or_(page.locator(".ai4d-question")).filter(visible=True)
+    await expect(quiz.first).to_be_visible(timeout=0)
 
 
 async def screen(page: Page) -> str:
@@ -141,7 +144,7 @@ async def to_question(page: Page, every_ms: float = 0) -> None:
 async def answer_anything(page: Page, rng: random.Random, sql: str = "SELECT 1 AS x") -> None:
     """Give some answer, right or wrong by chance, with the question's own controls (the options are shown
     shuffled, so a random one is as good as any); ordering entries as shown are already an answer."""
-    question = page.locator(".ai4d-question")
+    question = page.locator(".ai4d-question").filter(visible=True)  # not History's past questions
     radios, boxes = question.get_by_role("radio"), question.get_by_role("checkbox")
     if n := await radios.count():
         await radios.nth(rng.randrange(n)).check()
@@ -170,7 +173,8 @@ async def submit(page: Page, timeout_ms: float = 0, every_ms: float = 0) -> Clic
 
 async def next_question(page: Page, every_ms: float = 0, timeout_ms: float = LOST_MS) -> Click:
     """After the feedback: Next question (or See your results) until the next screen is in the page."""
-    label = "Next question" if await page.get_by_role("button", name="Next question").count() else "See your results"
+    shown = page.get_by_role("button", name="Next question").filter(visible=True)
+    label = "Next question" if await shown.count() else "See your results"
     appear, gone = [".ai4d-question", ".ai4d-summary"], [".ai4d-feedback"]
     return await timed_click(page, label, appear, gone, timeout_ms, every_ms)
 

@@ -125,7 +125,8 @@ async def fresh(page: Page) -> None:
     """Reload: a new page session (the quiz resumes at its question), so every phase measures a page's first
     answers, as the others do, rather than one page that has been answering since the first phase."""
     await page.reload()
-    await expect(page.locator(".ai4d-quiz-start").or_(page.locator(".ai4d-question")).first).to_be_visible(timeout=0)
+    quiz = page.locator(".ai4d-quiz-start").or_(page.locator(".ai4d-question")).filter(visible=True)
+    await expect(quiz.first).to_be_visible(timeout=0)
 
 
 async def load_learner(page: Page, args: argparse.Namespace, rng: random.Random, stop: asyncio.Event,
