@@ -54,6 +54,7 @@ from ai4d_core.domain.quiz_progress import TopicEstimate, estimate
 from ai4d_core.domain.result_sets import FixtureError, QuerySyntaxError
 from ai4d_core.domain.scoring import AnswerError, score_answer, sql_verdict
 from ai4d_core.services import quiz_sql
+from ai4d_core.services.answer_effects import after_answer
 from ai4d_core.services.quiz_pool import MODES, next_in, plan_for, pool_of
 from ai4d_core.services.quiz_types import (
     ActiveQuiz,
@@ -292,9 +293,10 @@ def answer(
         if fresh is None or stored is None:
             raise QuizEnded()
         return Answered(position, Feedback.from_dict(stored.feedback), _after(c, fresh), duplicate=True)
+    effects = after_answer(c, saved)
     fresh = store.get(row.id)
     assert fresh is not None
-    return Answered(position, scored, _after(c, fresh))
+    return Answered(position, scored, _after(c, fresh), effects=effects)
 
 
 def summary(c: Container, user: policy.Principal | None, session_id: uuid.UUID) -> Summary:

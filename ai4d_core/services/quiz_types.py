@@ -120,11 +120,23 @@ class NeedsFix:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerEffects:
+    """What a stored answer earned beyond the quiz (`services.answer_effects`)."""
+
+    xp: int = 0  # XP this answer earned
+    badges: tuple[str, ...] = ()  # the names of the badges it earned
+
+
+NO_EFFECTS = AnswerEffects()
+
+
+@dataclass(frozen=True, slots=True)
 class Answered:
     position: int
     feedback: Feedback
     next: QuizTurn | Summary  # the next question, or the summary when the quiz is over
     duplicate: bool = False  # True when this answer had been stored already (a retry): nothing new was stored
+    effects: AnswerEffects = NO_EFFECTS  # what it earned (XP, badges); nothing for a duplicate
 
 
 AnswerResult = NeedsFix | Answered

@@ -445,3 +445,7 @@ class QuizAnswer(Base):
     submission_id: Mapped[uuid.UUID] = mapped_column(unique=True)  # the raw submission (and later attempt) id
     answered_at: Mapped[datetime] = _now()
     __table_args__ = (CheckConstraint("score between -1 and 1", name="score"),)
+
+
+# Models kept in modules of their own, imported here so `Base.metadata` is the whole schema.
+from ai4d_core.adapters.sql import tables_gamification, tables_grading, tables_learner, tables_review  # noqa: E402, F401
