@@ -25,8 +25,9 @@ from playwright.async_api import Browser, Page, Playwright, expect
 PASSWORD = "violet kettle drums at dawn"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
-# click(label) then resolve with the milliseconds until `appear` (one of its selectors visible with some text,
-# and not one marked as seen before the click) and none of `gone`; "none" after `timeout` ms (0: never).
+# click(label) then resolve with the milliseconds until `appear` (one of its selectors visible with some text
+# it did not show before the click: a new element, or one shown or changed since) and none of `gone`; "none"
+# after `timeout` ms (0: never).
 # `every`: poll at each frame (0) or every so many ms (cheaper, for the load's pages).
 TIMED_CLICK_JS = """
 async ([label, appear, gone, timeout, every]) => {
@@ -40,7 +41,8 @@ async ([label, appear, gone, timeout, every]) => {
     .filter((c) => !['STYLE', 'LINK'].includes(c.tagName)).map(text).join(' ')
   const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 }
   const before = roots(document, [])
-  for (const sel of appear) { for (const el of find(before, sel)) { el.dataset.benchSeen = '1' } }
+  const was = new Map()  // what each candidate showed before the click (null: not shown)
+  for (const sel of appear) { for (const el of find(before, sel)) { was.set(el, shown(el) ? text(el) : null) } }
   const button = find(before, 'button').find((b) => b.textContent.trim() === label && !b.disabled && shown(b))
   if (button === undefined) { return {ms: -1, outcome: 'no button', text: ''} }
   const later = (f) => every > 0 ? setTimeout(f, every) : requestAnimationFrame(f)
@@ -52,7 +54,7 @@ async ([label, appear, gone, timeout, every]) => {
       const all = roots(document, [])
       const goneNow = gone.every((sel) => !find(all, sel).some(shown))
       for (const sel of appear) {
-        const el = find(all, sel).find((e) => !e.dataset.benchSeen && shown(e) && text(e).trim())
+        const el = find(all, sel).find((e) => shown(e) && text(e).trim() && was.get(e) !== text(e))
         if (el !== undefined && goneNow) { resolve({ms: elapsed, outcome: sel, text: text(el)}); return }
       }
       if (appear.length === 0 && goneNow) { resolve({ms: elapsed, outcome: 'gone', text: ''}); return }
