@@ -200,14 +200,17 @@ class Response(Base):
     # a second index would halve the COPY rate (bench/README.md).
     learner_id: Mapped[int] = mapped_column(Integer)
     answer: Mapped[str] = mapped_column(Text)
-    score: Mapped[float] = mapped_column(Float)
+    # NULL while an open response awaits an educator's grade (`tables_grading`): it counts nowhere until then.
+    score: Mapped[float | None] = mapped_column(Float)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The order the options, entries, targets or gap options were shown in (`domain.presentation`).
     presentation: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    suggested_score: Mapped[float | None] = mapped_column(Float)  # open responses: the rules' rubric score
     __table_args__ = (
         # No foreign keys on the hot table: the loader checks items and learners per batch, and
         # a trigger per row would cost the COPY fast path most of its speed.
         CheckConstraint("score between -1 and 1", name="score"),
+        CheckConstraint("suggested_score between 0 and 1", name="suggested_score"),
     )
 
 
@@ -428,7 +431,8 @@ class QuizSession(Base):
 
 
 class QuizAnswer(Base):
-    """One answered question of a quiz session, scored at once, with its feedback; (session, position) once."""
+    """One answered question of a quiz session, scored at once (open responses: once graded), with its feedback;
+    (session, position) once."""
 
     __tablename__ = "quiz_answers"
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quiz_sessions.id", ondelete="CASCADE"), primary_key=True)
@@ -440,11 +444,15 @@ class QuizAnswer(Base):
     answer: Mapped[Any] = mapped_column(JSONB)  # as scored (e.g. the number read from what was typed)
     typed: Mapped[Any] = mapped_column(JSONB)  # what the page sent
     presentation: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    score: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)  # NULL: an open response awaiting review
     feedback: Mapped[dict[str, Any]] = mapped_column(JSONB)
     submission_id: Mapped[uuid.UUID] = mapped_column(unique=True)  # the raw submission (and later attempt) id
     answered_at: Mapped[datetime] = _now()
-    __table_args__ = (CheckConstraint("score between -1 and 1", name="score"),)
+    suggested_score: Mapped[float | None] = mapped_column(Float)  # open responses: the rules' rubric score
+    __table_args__ = (
+        CheckConstraint("score between -1 and 1", name="score"),
+        CheckConstraint("suggested_score between 0 and 1", name="suggested_score"),
+    )
 
 
 # Models kept in modules of their own, imported here so `Base.metadata` is the whole schema.
