@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from ai4d_core.adapters.duckdb_warehouse import DuckDBWarehouse
+    from ai4d_core.adapters.mongo_activity import MongoActivityStore
     from ai4d_core.adapters.mongo_profiles import MongoProfileStore
     from ai4d_core.adapters.sql.items import SqlItemStore
     from ai4d_core.adapters.sql.quiz_sessions import SqlQuizSessionStore
@@ -75,6 +76,15 @@ class Container:
         return store
 
     @cached_property
+    def activity(self) -> MongoActivityStore:
+        """Learner events relayed from PostgreSQL (`services.activity`)."""
+        from ai4d_core.adapters.mongo_activity import MongoActivityStore
+
+        events = MongoActivityStore(self.mongo_db)
+        events.ensure_indexes()
+        return events
+
+    @cached_property
     def sql_sandbox(self) -> IsolatedSandbox:
         """Runs learners' SQL answers: a fresh locked-down in-memory DuckDB per answer, in capped workers."""
         from ai4d_core.adapters.sql_sandbox_process import IsolatedSandbox
@@ -105,7 +115,9 @@ class Container:
             self.mongo_client.close()
         if "sql_sandbox" in self.__dict__:
             self.sql_sandbox.close()
-        built = ("engine", "mongo_client", "users", "items", "quiz_sessions", "profiles", "warehouse", "llm")
+        built = (
+            "engine", "mongo_client", "users", "items", "quiz_sessions", "profiles", "activity", "warehouse", "llm",
+        )  # fmt: skip
         for name in (*built, "sql_sandbox"):
             self.__dict__.pop(name, None)
 
