@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from ai4d_core.domain.activity import ActivityEvent
 from ai4d_core.domain.items import Item
 from ai4d_core.security.throttle import Limits
 
@@ -65,11 +66,23 @@ class ItemStore(Protocol):
 
 
 class ProfileStore(Protocol):
-    """Versioned learner profiles (MongoDB `profiles`); `put` is an idempotent upsert on (learner, version)."""
+    """Versioned learner profiles (MongoDB `profiles`). `put` stores a new (learner, version) and returns True;
+    a version already stored is never replaced (a re-delivery changes nothing and returns False)."""
 
-    def put(self, profile: dict[str, Any]) -> None: ...
+    def put(self, profile: dict[str, Any]) -> bool: ...
     def latest(self, learner_id: int) -> dict[str, Any] | None: ...
-    def history(self, learner_id: int) -> list[dict[str, Any]]: ...
+    def history(self, learner_id: int) -> list[dict[str, Any]]: ...  # oldest first
+    # Oldest first: {"version", "generated_at": datetime | None, "source", "topics": [{"topic", "ability", "se"}]}
+    def ability_history(self, learner_id: int) -> list[dict[str, Any]]: ...
+    def delete_learner(self, learner_id: int) -> int: ...
+
+
+class ActivityStore(Protocol):
+    """Learner events (MongoDB `activity`), one per SQL fact: `upsert` is idempotent on the event's id and
+    returns how many were new; `recent` is newest first."""
+
+    def upsert(self, events: Sequence[ActivityEvent]) -> int: ...
+    def recent(self, learner_id: int, limit: int = 50) -> list[ActivityEvent]: ...
     def delete_learner(self, learner_id: int) -> int: ...
 
 

@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 from ai4d_core.adapters.duckdb_warehouse import DuckDBWarehouse, WarehouseMissingError
+from ai4d_core.adapters.mongo_activity import MongoActivityStore
 from ai4d_core.adapters.mongo_profiles import MongoProfileStore
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.activity import ActivityEvent, Kind
 from ai4d_core.domain.items import ItemStatus
 from ai4d_core.item_bank import load_demo_items
-from ai4d_core.ports import ItemStore, ProfileStore, UserStore, Warehouse
+from ai4d_core.ports import ActivityStore, ItemStore, ProfileStore, UserStore, Warehouse
 from ai4d_core.security.throttle import Limits
 
 pytestmark = pytest.mark.contract
@@ -26,6 +28,7 @@ HASH = "$argon2id$v=19$m=65536,t=3,p=4$placeholder"
 PROFILE_STORES: dict[str, Callable[[Container], ProfileStore]] = {
     "mongo": lambda c: c.profiles,
 }
+ACTIVITY_STORES: dict[str, Callable[[Container], ActivityStore]] = {"mongo": lambda c: c.activity}
 USER_STORES: dict[str, Callable[[Container], UserStore]] = {"postgres": lambda c: c.users}
 ITEM_STORES: dict[str, Callable[[Container], ItemStore]] = {"postgres": lambda c: c.items}
 
@@ -49,14 +52,45 @@ def _profile(learner: int, version: int, **extra: Any) -> dict[str, Any]:
     return {"learner_id": learner, "version": version, "narrative": f"v{version}", **extra}
 
 
+def _versioned(learner: int, version: int, source: str, ability: float) -> dict[str, Any]:
+    at = datetime(2026, 3, version, 9, 30, tzinfo=UTC).isoformat()
+    return _profile(
+        learner, version, provenance={"source": source, "model": None, "generated_at": at},
+        topics=[{"topic": "sql", "n_responses": 4, "mean_score": 0.5, "ability": ability, "se": 0.6,
+                 "mastery": "developing", "evidence": ["sql-101"]}],
+    )  # fmt: skip
+
+
 def test_profile_put_is_idempotent_and_latest_is_the_highest_version(profiles: ProfileStore) -> None:
-    profiles.put(_profile(1, 1))
-    profiles.put(_profile(1, 2))
-    profiles.put(_profile(1, 2, narrative="v2 again"))
+    assert profiles.put(_profile(1, 1)) is True
+    assert profiles.put(_profile(1, 2)) is True
+    assert profiles.put(_profile(1, 2)) is False  # delivered again (a retried relay)
     profiles.put(_profile(2, 1))
-    assert profiles.latest(1) == _profile(1, 2, narrative="v2 again")
+    assert profiles.latest(1) == _profile(1, 2)
     assert [p["version"] for p in profiles.history(1)] == [1, 2]
     assert profiles.latest(3) is None
+
+
+def test_a_stored_profile_version_is_never_overwritten(profiles: ProfileStore) -> None:
+    profiles.put(_versioned(1, 1, "rules", 0.1))
+    profiles.put(_versioned(1, 2, "llm", 0.4))
+    assert profiles.put(_versioned(1, 1, "llm", 9.9) | {"narrative": "rewritten"}) is False
+    first, second = profiles.history(1)
+    assert first == _versioned(1, 1, "rules", 0.1) and second == _versioned(1, 2, "llm", 0.4)
+
+
+def test_ability_history_is_the_light_projection_oldest_first(profiles: ProfileStore) -> None:
+    for version, source, ability in ((3, "llm", 0.9), (1, "rules", -0.2), (2, "rules", 0.3)):
+        profiles.put(_versioned(7, version, source, ability))
+    profiles.put(_profile(7, 4))  # a v1 document without topics or provenance still reads
+    profiles.put(_versioned(8, 1, "rules", 2.0))
+    points = profiles.ability_history(7)
+    assert [(p["version"], p["source"]) for p in points] == [(1, "rules"), (2, "rules"), (3, "llm"), (4, None)]
+    assert points[0]["generated_at"] == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    assert points[0]["topics"] == [{"topic": "sql", "ability": -0.2, "se": 0.6}]
+    assert points[3] == {"version": 4, "generated_at": None, "source": None, "topics": []}
+    assert set(points[2]) == {"version", "generated_at", "source", "topics"}  # no texts
+    assert profiles.ability_history(9) == []
 
 
 def test_profile_erasure_removes_every_version_of_one_learner(profiles: ProfileStore) -> None:
@@ -71,8 +105,52 @@ def test_mongo_indexes_are_created_by_code(clean: Container) -> None:
     store = MongoProfileStore(clean.mongo_db, collection="contract_profiles")
     store.ensure_indexes()
     store.ensure_indexes()  # idempotent
-    names = {ix["name"] for ix in clean.mongo_db["contract_profiles"].list_indexes()}
-    assert {"learner_version", "provenance_source"} <= names
+    indexes = {ix["name"]: ix for ix in clean.mongo_db["contract_profiles"].list_indexes()}
+    assert {"learner_version", "provenance_source", "provenance_generated_at"} <= set(indexes)
+    assert indexes["learner_version"].get("unique") is True
+    events = MongoActivityStore(clean.mongo_db, collection="contract_activity")
+    events.ensure_indexes()
+    events.ensure_indexes()
+    names = {ix["name"]: dict(ix["key"]) for ix in clean.mongo_db["contract_activity"].list_indexes()}
+    assert names["learner_at"] == {"learner_id": 1, "at": -1} and names["kind"] == {"kind": 1}
+
+
+@pytest.fixture(params=sorted(ACTIVITY_STORES))
+def activity(request: pytest.FixtureRequest, clean: Container) -> ActivityStore:
+    return ACTIVITY_STORES[request.param](clean)
+
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def _event(kind: Kind, key: str, learner: int, minutes: int, **data: Any) -> ActivityEvent:
+    return ActivityEvent(kind, key, learner, T0 + timedelta(minutes=minutes), data)
+
+
+def test_activity_upsert_is_idempotent_on_kind_and_key(activity: ActivityStore) -> None:
+    first = [_event("quiz_started", "s1", 1, 0, mode="diagnostic"), _event("answered", "s1:1", 1, 1, score=1.0)]
+    assert activity.upsert(first) == 2
+    assert activity.upsert(first) == 0
+    assert activity.upsert([_event("answered", "s1:1", 1, 1, score=0.5), _event("answered", "s1:2", 1, 2)]) == 1
+    assert activity.upsert([]) == 0
+    events = activity.recent(1, 10)
+    assert [e.id for e in events] == ["answered:s1:2", "answered:s1:1", "quiz_started:s1"]
+    assert events[1].data == {"score": 0.5} and events[2].at == T0  # refreshed from the fact; aware times
+
+
+def test_activity_recent_is_newest_first_limited_and_per_learner(activity: ActivityStore) -> None:
+    activity.upsert([_event("answered", f"s:{n}", 1, n) for n in range(30)])
+    activity.upsert([_event("badge_earned", "first-steps", 2, 100)])
+    latest = activity.recent(1, 5)
+    assert [e.key for e in latest] == [f"s:{n}" for n in (29, 28, 27, 26, 25)]
+    assert {e.learner_id for e in activity.recent(1, 100)} == {1} and len(activity.recent(1, 100)) == 30
+    assert [e.kind for e in activity.recent(2)] == ["badge_earned"]
+
+
+def test_activity_erasure_removes_one_learner_only(activity: ActivityStore) -> None:
+    activity.upsert([_event("answered", "a", 1, 0), _event("answered", "b", 1, 1), _event("answered", "c", 2, 0)])
+    assert activity.delete_learner(1) == 2
+    assert activity.recent(1) == [] and len(activity.recent(2)) == 1
 
 
 def test_users_sessions_and_revocation(users: UserStore) -> None:
