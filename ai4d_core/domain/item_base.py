@@ -5,12 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
 ChoiceId = Annotated[str, Field(pattern=r"^[a-z0-9]{1,8}$")]
 Weight = Annotated[float, Field(ge=-1.0, le=1.0)]
 Text = Annotated[str, Field(min_length=1, max_length=1000)]
+MisconceptionTag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{1,63}$")]  # see `domain.misconceptions`
 
 
 class ItemStatus(StrEnum):
@@ -76,6 +77,7 @@ class Choice(Frozen):
 
     id: ChoiceId
     text: Text
+    misconception: MisconceptionTag | None = None  # distractors only: the mistaken belief that picks it
 
 
 ChoiceT = TypeVar("ChoiceT", bound=Choice)
@@ -89,8 +91,17 @@ def unique_choices(choices: tuple[ChoiceT, ...]) -> tuple[ChoiceT, ...]:
     return choices
 
 
+def distractors_only(keyed: set[str], choices: tuple[ChoiceT, ...]) -> tuple[ChoiceT, ...]:
+    """Only a distractor may carry a misconception: never one of the `keyed` (right) choices."""
+    if tagged := sorted(c.id for c in choices if c.misconception and c.id in keyed):
+        raise ValueError(f"only distractors may carry a misconception, not the right option(s) {tagged}")
+    return choices
+
+
 class UniqueChoices(Frozen):
     @field_validator("options", "entries", "prompts", "targets", check_fields=False)
     @classmethod
-    def _unique(cls, value: tuple[Choice, ...]) -> tuple[Choice, ...]:
+    def _unique(cls, value: tuple[Choice, ...], info: ValidationInfo) -> tuple[Choice, ...]:
+        if info.field_name != "options":  # ordering entries and matching pairs have no distractor to tag
+            distractors_only({c.id for c in value}, value)
         return unique_choices(value)

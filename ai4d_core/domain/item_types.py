@@ -14,7 +14,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ai4d_core.domain.item_base import Choice, ChoiceId, Frozen, ItemBase, Text, UniqueChoices, Weight, unique_choices
+from ai4d_core.domain.item_base import (
+    Choice,
+    ChoiceId,
+    Frozen,
+    ItemBase,
+    MisconceptionTag,
+    Text,
+    UniqueChoices,
+    Weight,
+    distractors_only,
+    unique_choices,
+)
 
 GAP = re.compile(r"\{\{([a-z0-9]{1,8})\}\}")  # a cloze gap in the stem: {{g1}}
 
@@ -36,6 +47,7 @@ class SingleChoiceItem(ItemBase, UniqueChoices):
     def _key_is_an_option(self) -> SingleChoiceItem:
         if self.key not in {o.id for o in self.options}:
             raise ValueError(f"key {self.key!r} is not one of the option ids")
+        distractors_only({o.id for o in self.options if o.id == self.key}, self.options)
         return self
 
 
@@ -51,12 +63,14 @@ class MultipleChoiceItem(ItemBase, UniqueChoices):
         positive = [o.weight for o in self.options if o.weight > 0]
         if len(positive) < 1 or not math.isclose(sum(positive), 1.0, abs_tol=1e-6):
             raise ValueError("the positive option weights must add up to 1")
+        distractors_only({o.id for o in self.options if o.weight > 0}, self.options)
         return self
 
 
 class TrueFalseItem(ItemBase):
     type: Literal["true_false"] = "true_false"
     key: bool
+    misconception: MisconceptionTag | None = None  # what answering `not key` reveals
 
 
 class AcceptedAnswer(Frozen):
@@ -166,6 +180,7 @@ class Gap(Frozen):
             if len(self.options) < 2:
                 raise ValueError(f"gap {self.id} needs at least two options")
             unique_choices(self.options)
+            distractors_only({self.key} if self.key else set(), self.options)
         return self
 
 
