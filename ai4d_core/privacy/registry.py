@@ -87,6 +87,10 @@ POSTGRESQL: tuple[PersonalStore, ...] = (
         "score and feedback", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("profile_state", ("learner_id",), "id", "how far profile analysis has got",
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
+    _pg("learner_settings", ("learner_id",), "id", "their time zone, leaderboard and e-mail opt-ins, and their "
+        "leaderboard pseudonym", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
+    _pg("profile_notifications", ("learner_id",), "id", "which profile versions they were e-mailed about, and when",
+        _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("outbox", ("payload.learner_id",), "payload", "profiles waiting to reach MongoDB",
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted (so no profile of theirs is delivered again)"),
     _pg("mail_outbox", ("user_id", "to_address"), "id", "e-mails to them: address, subject, bodies",
@@ -140,6 +144,7 @@ NOT_PERSONAL: dict[str, str] = {
     "generation_rejections": "rejected LLM-generated items",
     "calibration_runs": "when the bank was calibrated, with which model, on how many responses (counts only)",
     "item_calibrations": "per item version: IRT estimates, option statistics and promotion decisions (aggregates)",
+    "activity_relay": "how far the activity relay has read each source table (a time and a count per source)",
     "alembic_version": "the schema version",
 }
 WAREHOUSE_NOT_PERSONAL: dict[str, str] = {

@@ -43,6 +43,7 @@ from ai4d_core.adapters.sql.tables import (
     Submission,
     User,
 )
+from ai4d_core.adapters.sql.tables_learner import LearnerSettingsRow, ProfileNotification
 from ai4d_core.privacy.subject import Subject
 
 ERASED = "[erased]"
@@ -71,6 +72,8 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
     "quiz_sessions": lambda s: QuizSession.learner_id == s.id,
     "quiz_answers": lambda s: QuizAnswer.learner_id == s.id,
     "profile_state": lambda s: ProfileState.learner_id == s.id,
+    "learner_settings": lambda s: LearnerSettingsRow.learner_id == s.id,
+    "profile_notifications": lambda s: ProfileNotification.learner_id == s.id,
     "outbox": lambda s: OutboxMessage.payload["learner_id"].astext == str(s.id),
     "mail_outbox": lambda s: or_(MailMessage.user_id == s.id, func.lower(MailMessage.to_address) == s.email),
     "audit_log": lambda s: or_(AuditEntry.actor_id == s.id, AuditEntry.target_id == s.id, _audit_email(s)),
@@ -79,7 +82,8 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
 # Deleted in this order (children before parents); `users` goes last, then nothing is left to cascade.
 DELETE_ORDER = (
     "score_suggestions", "responses", "attempts", "quiz_answers", "quiz_sessions", "submissions", "profile_state",
-    "outbox", "mail_outbox", "sessions", "auth_tokens", "cohort_members", "login_attempts",
+    "learner_settings", "profile_notifications", "outbox", "mail_outbox", "sessions", "auth_tokens",
+    "cohort_members", "login_attempts",
 )  # fmt: skip
 
 
