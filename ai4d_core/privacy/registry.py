@@ -87,6 +87,10 @@ POSTGRESQL: tuple[PersonalStore, ...] = (
         "score and feedback", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("profile_state", ("learner_id",), "id", "how far profile analysis has got",
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
+    _pg("xp_awards", ("learner_id",), "id", "the XP each item earned them: score, difficulty, the answer it came "
+        "from and when", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
+    _pg("badge_awards", ("learner_id",), "id", "their badges and the evidence that earned them (item ids, quiz ids, "
+        "dates)", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("learner_settings", ("learner_id",), "id", "their time zone, leaderboard and e-mail opt-ins, and their "
         "leaderboard pseudonym", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("profile_notifications", ("learner_id",), "id", "which profile versions they were e-mailed about, and when",

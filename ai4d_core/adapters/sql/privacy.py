@@ -43,6 +43,7 @@ from ai4d_core.adapters.sql.tables import (
     Submission,
     User,
 )
+from ai4d_core.adapters.sql.tables_gamification import BadgeAward, XpAward
 from ai4d_core.adapters.sql.tables_learner import LearnerSettingsRow, ProfileNotification
 from ai4d_core.privacy.subject import Subject
 
@@ -72,6 +73,8 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
     "quiz_sessions": lambda s: QuizSession.learner_id == s.id,
     "quiz_answers": lambda s: QuizAnswer.learner_id == s.id,
     "profile_state": lambda s: ProfileState.learner_id == s.id,
+    "xp_awards": lambda s: XpAward.learner_id == s.id,
+    "badge_awards": lambda s: BadgeAward.learner_id == s.id,
     "learner_settings": lambda s: LearnerSettingsRow.learner_id == s.id,
     "profile_notifications": lambda s: ProfileNotification.learner_id == s.id,
     "outbox": lambda s: OutboxMessage.payload["learner_id"].astext == str(s.id),
@@ -81,6 +84,7 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
 
 # Deleted in this order (children before parents); `users` goes last, then nothing is left to cascade.
 DELETE_ORDER = (
+    "xp_awards", "badge_awards",
     "score_suggestions", "responses", "attempts", "quiz_answers", "quiz_sessions", "submissions", "profile_state",
     "learner_settings", "profile_notifications", "outbox", "mail_outbox", "sessions", "auth_tokens",
     "cohort_members", "login_attempts",

@@ -1,0 +1,174 @@
+"""The evidence gamification reads, and its ledger, in PostgreSQL (no rule here: `domain.gamification`).
+
+Evidence is what the server stored and scored: quiz answers (server time), and ingested responses of
+submissions other than the quiz's own (which are the same answers again), timed by the server's receipt of the
+submission, never by the client's claimed time. Writes are `insert ... on conflict do nothing returning`: of
+two concurrent calls granting the same XP or badge, exactly one gets the row back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ai4d_core.adapters.sql.quiz_sessions import SOURCE as QUIZ_SOURCE
+from ai4d_core.adapters.sql.tables import Attempt, ItemRow, QuizAnswer, QuizSession, Response, Submission
+from ai4d_core.adapters.sql.tables_gamification import BadgeAward, XpAward
+from ai4d_core.domain.gamification import XpGrant
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """An answer as stored: its key, item, score (None: awaiting review), pretest flag and server time."""
+
+    key: str
+    item_id: str
+    score: float | None
+    pretest: bool
+    at: datetime
+    session_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMeta:
+    """An item's latest version: topic, authored difficulty and calibration (for `irt_parameters`)."""
+
+    topic: str
+    difficulty: float
+    calibration: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    id: uuid.UUID
+    mode: str
+    status: str
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBadge:
+    badge: str
+    evidence: dict[str, Any]
+    awarded_at: datetime
+
+
+class SqlGamificationStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def answers(self, learner_id: int) -> list[StoredAnswer]:
+        """Every stored answer of the learner, oldest first."""
+        qa = QuizAnswer
+        quiz = select(qa.session_id, qa.position, qa.item_id, qa.score, qa.pretest, qa.answered_at).where(
+            qa.learner_id == learner_id
+        )
+        ingested = (
+            select(Response.attempt_id, Response.item_id, Response.score, ItemRow.status, Submission.received_at)
+            .join(Attempt, Attempt.id == Response.attempt_id)
+            .join(Submission, Submission.id == Response.attempt_id)
+            .join(ItemRow, and_(ItemRow.id == Response.item_id, ItemRow.version == Response.item_version))
+            .where(Attempt.learner_id == learner_id, Submission.source != QUIZ_SOURCE)
+        )
+        with self._engine.connect() as conn:
+            rows = [
+                StoredAnswer(f"quiz:{r.session_id}:{r.position}", r.item_id, r.score, r.pretest, r.answered_at,
+                             r.session_id)
+                for r in conn.execute(quiz)
+            ]  # fmt: skip
+            rows += [
+                StoredAnswer(f"response:{r.attempt_id}:{r.item_id}", r.item_id, r.score, r.status == "provisional",
+                             r.received_at, None)
+                for r in conn.execute(ingested)
+            ]  # fmt: skip
+        return sorted(rows, key=lambda a: (a.at, a.key))
+
+    def items(self, item_ids: Collection[str]) -> dict[str, ItemMeta]:
+        """The latest version's topic, difficulty and calibration of each item."""
+        if not item_ids:
+            return {}
+        latest = (
+            select(ItemRow.id, func.max(ItemRow.version).label("version"))
+            .where(ItemRow.id.in_(sorted(item_ids)))
+            .group_by(ItemRow.id)
+            .subquery()
+        )
+        query = select(
+            ItemRow.id, ItemRow.topic, func.coalesce(ItemRow.body["difficulty"].as_float(), 0.0),
+            ItemRow.body["calibration"],
+        ).join(latest, and_(ItemRow.id == latest.c.id, ItemRow.version == latest.c.version))  # fmt: skip
+        with self._engine.connect() as conn:
+            return {r[0]: ItemMeta(r[1], float(r[2]), r[3]) for r in conn.execute(query)}
+
+    def sessions(self, learner_id: int) -> list[StoredSession]:
+        columns = (QuizSession.id, QuizSession.mode, QuizSession.status, QuizSession.ended_at)
+        with self._engine.connect() as conn:
+            return [
+                StoredSession(*r) for r in conn.execute(select(*columns).where(QuizSession.learner_id == learner_id))
+            ]
+
+    def states(self, learner_id: int, only: uuid.UUID | None = None) -> dict[uuid.UUID, dict[str, Any]]:
+        """The adaptive state of the learner's quizzes (of `only` that one)."""
+        query = select(QuizSession.id, QuizSession.state).where(QuizSession.learner_id == learner_id)
+        if only is not None:
+            query = query.where(QuizSession.id == only)
+        with self._engine.connect() as conn:
+            return {r.id: r.state for r in conn.execute(query)}
+
+    def xp_held(self, learner_id: int) -> dict[str, int]:
+        """Item id -> XP it earned the learner."""
+        query = select(XpAward.item_id, XpAward.xp).where(XpAward.learner_id == learner_id)
+        with self._engine.connect() as conn:
+            return {r.item_id: r.xp for r in conn.execute(query)}
+
+    def badges(self, learner_id: int) -> list[StoredBadge]:
+        query = (
+            select(BadgeAward.badge, BadgeAward.evidence, BadgeAward.awarded_at)
+            .where(BadgeAward.learner_id == learner_id)
+            .order_by(BadgeAward.awarded_at, BadgeAward.badge)
+        )
+        with self._engine.connect() as conn:
+            return [StoredBadge(*r) for r in conn.execute(query)]
+
+    def grant(self, learner_id: int, grants: Sequence[XpGrant]) -> list[XpGrant]:
+        """Insert the grants; those actually inserted (not held already, nor by a concurrent call)."""
+        if not grants:
+            return []
+        rows = [{"learner_id": learner_id, "item_id": g.item_id, "xp": g.xp, "score": g.score, "b": g.b,
+                 "source": g.source, "answered_at": g.answered_at} for g in grants]  # fmt: skip
+        query = pg_insert(XpAward).values(rows).on_conflict_do_nothing().returning(XpAward.item_id)
+        with self._engine.begin() as conn:
+            inserted = set(conn.execute(query).scalars())
+        return [g for g in grants if g.item_id in inserted]
+
+    def award(self, learner_id: int, badges: dict[str, dict[str, Any]]) -> list[str]:
+        """Insert the badges with their evidence; the ids actually inserted."""
+        if not badges:
+            return []
+        rows = [{"learner_id": learner_id, "badge": b, "evidence": e} for b, e in badges.items()]
+        query = pg_insert(BadgeAward).values(rows).on_conflict_do_nothing().returning(BadgeAward.badge)
+        with self._engine.begin() as conn:
+            inserted = set(conn.execute(query).scalars())
+        return [b for b in badges if b in inserted]
+
+    def weekly_xp(self, learner_ids: Iterable[int], since: datetime, until: datetime) -> dict[int, int]:
+        """Learner id -> XP of answers given in [since, until) (learners with none are left out)."""
+        ids = sorted(set(learner_ids))
+        if not ids:
+            return {}
+        query = (
+            select(XpAward.learner_id, func.sum(XpAward.xp))
+            .where(XpAward.learner_id.in_(ids), XpAward.answered_at >= since, XpAward.answered_at < until)
+            .group_by(XpAward.learner_id)
+        )
+        with self._engine.connect() as conn:
+            return {int(r[0]): int(r[1]) for r in conn.execute(query)}
+
+
+__all__ = ["ItemMeta", "SqlGamificationStore", "StoredAnswer", "StoredBadge", "StoredSession"]

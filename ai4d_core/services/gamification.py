@@ -1,0 +1,276 @@
+"""XP, levels, badges, streaks and the weekly cohort leaderboard, from stored, server-scored evidence only.
+
+- `award_pending(c, learner_id)`: reads every stored answer of the learner (quiz answers and ingested
+  responses with a score), computes what it earns (`domain.gamification`, `domain.badges`) and inserts what is
+  not held yet; idempotent and safe under concurrent calls (the ledger's keys: (learner, item) for XP,
+  (learner, badge) for badges). Nothing a client sends is read but its answers as the server scored them.
+- `award_for_answer(c, answer)`: the same after one stored quiz answer; what that answer earned.
+- `progress(c, learner_id) -> Progress`: XP, level, streak, freeze, badges (earned with evidence, and locked).
+  The caller passes the signed-in learner's own id.
+- `leaderboard(c, viewer, cohort_id) -> Leaderboard`: XP earned this week (answers given from Monday 00:00
+  UTC, one boundary for the whole cohort whatever each member's time zone) by the cohort's opted-in learners,
+  under their pseudonyms. Only members of the cohort (and admins) may look; a learner sees it once they have
+  opted in themselves (the page says how).
+
+Streak days are counted in the learner's time zone (`services.learner_settings`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ai4d_core import policy
+from ai4d_core.adapters.sql.gamification import ItemMeta, SqlGamificationStore, StoredAnswer
+from ai4d_core.adapters.sql.quiz_sessions import AnswerRow
+from ai4d_core.bootstrap import Container
+from ai4d_core.domain.adaptive import abilities
+from ai4d_core.domain.adaptive_state import QuizState
+from ai4d_core.domain.badges import BADGES, BY_ID, Badge, Facts, earned
+from ai4d_core.domain.gamification import (
+    AnswerFact,
+    SessionFact,
+    XpGrant,
+    level_for,
+    local_day,
+    streak,
+    xp_grants,
+    xp_to_reach,
+)
+from ai4d_core.domain.item_base import Calibration, irt_parameters
+from ai4d_core.domain.topics import TOPICS
+from ai4d_core.services import cohorts
+from ai4d_core.services.quiz_types import AnswerEffects
+
+log = logging.getLogger(__name__)
+MASTERED = "mastered_topic"
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Awarded:
+    """What one reconciliation inserted (a concurrent call's inserts are not repeated here)."""
+
+    grants: tuple[XpGrant, ...] = ()
+    badges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EarnedBadge:
+    id: str
+    name: str
+    rule: str
+    evidence: dict[str, Any]
+    awarded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    xp: int
+    level: int
+    level_xp: int  # the XP at which this level started
+    next_level_xp: int  # the XP at which the next level starts
+    streak_days: int
+    freeze_available: bool  # this ISO week's freeze is still unused
+    week_xp: int  # XP of answers given this week (the leaderboard's week)
+    badges: tuple[EarnedBadge, ...] = ()
+    locked: tuple[Badge, ...] = ()
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    rank: int  # 1 for the most XP; equal XP share a rank
+    pseudonym: str
+    xp: int
+    you: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    cohort_id: int
+    week_start: datetime
+    week_end: datetime
+    opted_in: bool  # the viewer (a learner) takes part; False: no standings are shown to them
+    standings: tuple[Standing, ...] = ()
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    time_zone: str
+    leaderboard_opt_in: bool
+    pseudonym: str
+
+
+def learner_settings(c: Container, learner_id: int) -> _Settings:
+    """The learner's time zone, leaderboard opt-in and pseudonym (`services.learner_settings`); until that
+    service exists, UTC and not opted in."""
+    try:
+        module: Any = importlib.import_module("ai4d_core.services.learner_settings")
+    except ModuleNotFoundError:
+        return _Settings("UTC", False, "")
+    s = module.get(c, learner_id)
+    return _Settings(str(s.time_zone), bool(s.leaderboard_opt_in), str(s.pseudonym))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: streaks counted in UTC", name)
+        return ZoneInfo("UTC")
+
+
+def _store(c: Container) -> SqlGamificationStore:
+    return SqlGamificationStore(c.engine)
+
+
+def _b(meta: ItemMeta) -> float:
+    _, b = irt_parameters(Calibration.model_validate(meta.calibration or {}), meta.difficulty)
+    return float(b)
+
+
+def _facts(stored: Sequence[StoredAnswer], meta: dict[str, ItemMeta]) -> list[AnswerFact]:
+    b = {item_id: _b(m) for item_id, m in meta.items()}
+    return [
+        AnswerFact(a.key, a.item_id, meta[a.item_id].topic, b[a.item_id], a.score, a.pretest, a.at, a.session_id)
+        for a in stored
+        if a.item_id in meta
+    ]
+
+
+def _estimates(state: dict[str, Any] | None) -> tuple[tuple[str, float, float], ...]:
+    if not state:
+        return ()
+    try:
+        found = abilities(QuizState.from_dict(state))
+    except (ValueError, KeyError, TypeError):  # a state of an older format: no estimates to read
+        return ()
+    return tuple((topic, a.theta, a.se) for topic, a in found.items())
+
+
+def week_of(now: datetime) -> tuple[datetime, datetime]:
+    """The leaderboard's week around `now`: Monday 00:00 UTC to the next Monday 00:00 UTC."""
+    day = now.astimezone(UTC).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=day.weekday())
+    return start, start + WEEK
+
+
+# ------------------------------------------------------------------------------------------------ awards
+
+
+def award_pending(
+    c: Container, learner_id: int, *, now: datetime | None = None, session_id: uuid.UUID | None = None
+) -> Awarded:
+    """Grant whatever the learner's stored evidence earns and is not held yet (see the module docstring).
+
+    `session_id` limits the (costlier) mastery check to that quiz; without it every quiz is checked.
+    """
+    store = _store(c)
+    now = now or datetime.now(UTC)
+    stored = store.answers(learner_id)
+    facts = _facts(stored, store.items({a.item_id for a in stored}))
+    held_xp = store.xp_held(learner_id)
+    grants = xp_grants(facts, held_xp)
+    new_grants = store.grant(learner_id, grants)
+    held = {b.badge for b in store.badges(learner_id)}
+    states = store.states(learner_id, only=session_id) if MASTERED not in held else {}
+    session_facts = [
+        SessionFact(s.id, s.mode, s.status, s.ended_at, _estimates(states.get(s.id)))
+        for s in store.sessions(learner_id)
+    ]
+    settings = learner_settings(c, learner_id)
+    tz = _zone(settings.time_zone)
+    days = [local_day(a.at, tz) for a in facts if a.score is not None]
+    total = sum(held_xp.values()) + sum(g.xp for g in grants)  # ours or a concurrent call's: held either way
+    found = earned(
+        Facts(facts, session_facts, streak(days, local_day(now, tz)), settings.time_zone, total, TOPICS, now), held
+    )
+    return Awarded(tuple(new_grants), tuple(store.award(learner_id, found)))
+
+
+def award_for_answer(c: Container, answer: AnswerRow) -> AnswerEffects:
+    """What one stored quiz answer earned: its XP (first positive score on the item) and the badges it brought."""
+    done = award_pending(c, answer.learner_id, session_id=answer.session_id)
+    key = f"quiz:{answer.session_id}:{answer.position}"
+    return AnswerEffects(
+        xp=sum(g.xp for g in done.grants if g.source == key), badges=tuple(BY_ID[b].name for b in done.badges)
+    )
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def progress(c: Container, learner_id: int, *, now: datetime | None = None) -> Progress:
+    """The learner's XP, level, streak and badges (read only: `award_pending` grants)."""
+    store = _store(c)
+    now = now or datetime.now(UTC)
+    settings = learner_settings(c, learner_id)
+    tz = _zone(settings.time_zone)
+    xp = sum(store.xp_held(learner_id).values())
+    level = level_for(xp)
+    days = [local_day(a.at, tz) for a in store.answers(learner_id) if a.score is not None]
+    s = streak(days, local_day(now, tz))
+    start, end = week_of(now)
+    earned_rows = store.badges(learner_id)
+    badges = tuple(
+        EarnedBadge(r.badge, BY_ID[r.badge].name, BY_ID[r.badge].rule, r.evidence, r.awarded_at)
+        for r in earned_rows
+        if r.badge in BY_ID
+    )
+    held = {b.id for b in badges}
+    return Progress(
+        xp, level, xp_to_reach(level), xp_to_reach(level + 1), s.current, s.freeze_available,
+        store.weekly_xp([learner_id], start, end).get(learner_id, 0), badges,
+        tuple(b for b in BADGES if b.id not in held), settings.time_zone,
+    )  # fmt: skip
+
+
+def leaderboard(
+    c: Container, viewer: policy.Principal | None, cohort_id: int, *, now: datetime | None = None
+) -> Leaderboard:
+    """This week's XP of the cohort's opted-in learners (see the module docstring)."""
+    who = policy.require(viewer)
+    members = cohorts.store(c).members(cohort_id)
+    if who.role != policy.ADMIN and who.id not in {m.user_id for m in members}:
+        raise policy.Forbidden(policy.NOT_YOURS)
+    start, end = week_of(now or datetime.now(UTC))
+    opted_in = who.role != policy.LEARNER or learner_settings(c, who.id).leaderboard_opt_in
+    if not opted_in:
+        return Leaderboard(cohort_id, start, end, False)
+    taking_part = {}
+    for m in members:
+        if m.role == policy.LEARNER and (s := learner_settings(c, m.user_id)).leaderboard_opt_in and s.pseudonym:
+            taking_part[m.user_id] = s.pseudonym
+    xp = _store(c).weekly_xp(taking_part, start, end)
+    order = sorted(taking_part, key=lambda uid: (-xp.get(uid, 0), taking_part[uid]))
+    standings, rank, last = [], 0, None
+    for n, uid in enumerate(order, start=1):
+        if xp.get(uid, 0) != last:
+            rank, last = n, xp.get(uid, 0)
+        standings.append(Standing(rank, taking_part[uid], xp.get(uid, 0), uid == who.id))
+    return Leaderboard(cohort_id, start, end, True, tuple(standings))
+
+
+__all__ = [
+    "Awarded",
+    "EarnedBadge",
+    "Leaderboard",
+    "Progress",
+    "Standing",
+    "award_for_answer",
+    "award_pending",
+    "leaderboard",
+    "learner_settings",
+    "progress",
+    "week_of",
+]
