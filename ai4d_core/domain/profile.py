@@ -23,6 +23,7 @@ LEVEL_LABELS = {1: "Beginner", 2: "Novice", 3: "Intermediate", 4: "Advanced", 5:
 RULES_VERSION = "rules-3"
 MasteryLabel = Literal["novice", "developing", "proficient", "mastered", "not enough evidence yet"]
 DEFAULT_HOURS_PER_WEEK = 5.0  # a learner who has not said how many hours a week they have
+MIN_HOURS_PER_WEEK, MAX_HOURS_PER_WEEK = 1.0, 40.0  # the range a plan is sized in
 
 
 class _Model(BaseModel):
@@ -142,8 +143,10 @@ class LearnerContext:
 
     @property
     def weekly_hours(self) -> float:
-        """The hours a week to plan with: the learner's, or `DEFAULT_HOURS_PER_WEEK`."""
-        return self.hours_per_week if self.hours_per_week and self.hours_per_week > 0 else DEFAULT_HOURS_PER_WEEK
+        """The hours a week to plan with: the learner's (kept within 1-40), or `DEFAULT_HOURS_PER_WEEK`."""
+        if self.hours_per_week is None or not self.hours_per_week > 0:
+            return DEFAULT_HOURS_PER_WEEK
+        return min(max(self.hours_per_week, MIN_HOURS_PER_WEEK), MAX_HOURS_PER_WEEK)
 
 
 NO_CONTEXT = LearnerContext()
@@ -161,6 +164,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_HOURS_PER_WEEK",
     "LEVEL_LABELS",
+    "MAX_HOURS_PER_WEEK",
+    "MIN_HOURS_PER_WEEK",
     "NOT_ENOUGH_EVIDENCE",
     "NO_CONTEXT",
     "RULES_VERSION",

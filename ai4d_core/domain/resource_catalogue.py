@@ -46,13 +46,12 @@ def catalogue() -> dict[str, Resource]:
 
 
 def resources_for(topic: str, level: int) -> list[Resource]:
-    """The topic's resources of `level`, or else of the nearest level (the easier one on a tie), shortest
-    first; empty only for a topic the catalogue does not cover."""
+    """The topic's resources of `level`, or else of the nearest level (the easier one on a tie), in the
+    catalogue's order (most central first); empty only for a topic the catalogue does not cover."""
     found = [r for r in catalogue().values() if r.topic == topic]
-    if not found:
-        return []
-    nearest = min(abs(r.level - level) * 2 + (r.level > level) for r in found)
-    return sorted((r for r in found if abs(r.level - level) * 2 + (r.level > level) == nearest), key=lambda r: r.hours)
+    distance = {r.id: abs(r.level - level) * 2 + (r.level > level) for r in found}
+    nearest = min(distance.values(), default=0)
+    return [r for r in found if distance[r.id] == nearest]
 
 
 __all__ = ["Kind", "Resource", "catalogue", "parse_catalogue", "resources_for"]
