@@ -2,7 +2,8 @@
 
 - a learner sees only their own data;
 - an educator only their cohorts, the detail of a learner only if that learner is in one of them, and
-  aggregates only over groups of at least k learners (`Settings.k_anonymity`);
+  aggregates only over groups of at least k learners (`Settings.k_anonymity`); they grade the open
+  responses of their cohorts' learners (admins any; learners never);
 - an analyst the pseudonymous warehouse only;
 - an admin everything.
 
@@ -114,6 +115,28 @@ def require_learner_detail(
     raise Forbidden(NOT_YOURS)
 
 
+def grading_cohorts(
+    viewer: Principal | None, taught: Collection[int], cohort_id: int | None = None
+) -> frozenset[int] | None:
+    """The cohorts whose open responses a viewer may grade (None: all, for an admin); only educators and admins
+    grade, and an educator asking for one cohort must teach it."""
+    who = require(viewer, EDUCATOR, ADMIN)
+    if who.role == ADMIN:
+        return None if cohort_id is None else frozenset({cohort_id})
+    if cohort_id is not None and cohort_id not in taught:
+        raise Forbidden(NOT_YOURS)
+    return frozenset(taught) if cohort_id is None else frozenset({cohort_id})
+
+
+def require_grader(viewer: Principal | None, taught: Collection[int], learner_cohorts: Collection[int]) -> Principal:
+    """Grading one learner's answer: an admin, or an educator who teaches one of the learner's cohorts (never
+    the learner, not even their own answer)."""
+    who = require(viewer, EDUCATOR, ADMIN)
+    if who.role == EDUCATOR and not set(taught) & set(learner_cohorts):
+        raise Forbidden(NOT_YOURS)
+    return who
+
+
 def aggregate_threshold(viewer: Principal | None, k: int) -> int:
     """The smallest group whose aggregates the viewer may see: k for educators, 1 for admins."""
     who = require(viewer, EDUCATOR, ADMIN)
@@ -145,11 +168,13 @@ __all__ = [
     "Viewer",
     "actor_id",
     "aggregate_threshold",
+    "grading_cohorts",
     "is_admin",
     "require",
     "require_admin",
     "require_cohort_creator",
     "require_cohort_educator",
+    "require_grader",
     "require_learner_detail",
     "require_role_name",
     "require_self",

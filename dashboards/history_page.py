@@ -47,6 +47,7 @@ def attempt_title(attempt: PastAttempt) -> str:
     return (
         f"### {s.mode.title()} of {s.started_at:%Y-%m-%d %H:%M} UTC ({STATUS.get(s.status, s.status)})\n\n"
         f"{escaped(topics)}: {s.answered} answered, score {format_number(s.score)}"
+        + (f", {s.awaiting_review} awaiting review" if s.awaiting_review else "")
     )
 
 

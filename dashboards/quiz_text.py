@@ -53,8 +53,13 @@ def answer_words(view: Mapping[str, Any], answer: Any) -> str:
     return texts.get(str(answer), str(answer))
 
 
-def verdict(score: float) -> str:
-    """✔ Right, ◐ Partly right or ✘ Not right, with the score."""
+AWAITING_REVIEW = "⏳ Awaiting review"
+
+
+def verdict(score: float | None) -> str:
+    """✔ Right, ◐ Partly right or ✘ Not right, with the score; "Awaiting review" for an ungraded open response."""
+    if score is None:
+        return f"{AWAITING_REVIEW} (not scored yet)"
     mark = "✔ Right" if score >= 1 - 1e-9 else ("◐ Partly right" if score > 0 else "✘ Not right")
     return f"{mark} (score {format_number(score)})"
 
@@ -109,6 +114,8 @@ def feedback_text(view: Mapping[str, Any], fb: Feedback, level: int = 4) -> Feed
                 for d in fb.details
             )
         )
+    if fb.rubric:
+        parts.append("**What the rubric looks for:** " + "; ".join(escaped(p) for p in fb.rubric))
     if fb.missing_concepts:
         parts.append("**Concepts your answer did not show:** " + "; ".join(escaped(c) for c in fb.missing_concepts))
     if fb.sql is not None and fb.sql.error:
@@ -119,10 +126,13 @@ def feedback_text(view: Mapping[str, Any], fb: Feedback, level: int = 4) -> Feed
     if view.get("type") == "sql_query":
         after.append(f"**A right query:**\n\n```sql\n{fb.right_answer.replace('```', '')}\n```")
     else:
-        after.append(f"**Right answer:** {escaped(fb.right_answer)}")
+        label = "A model answer" if view.get("type") == "open_response" else "Right answer"
+        after.append(f"**{label}:** {escaped(fb.right_answer)}")
     after += [escaped(c) for c in fb.comments]
     if fb.awaiting_review:
-        after.append("_An educator will review this answer; the score may change._")
+        after.append("_An educator will grade this answer; it counts once graded._")
+    if fb.review_comment:
+        after.append(f"**Your educator's comment:** {escaped(fb.review_comment)}")
     if fb.explanation:
         after.append(f"**Explanation:** {fb.explanation}")
     return FeedbackText("\n\n".join(parts), sql_results(fb.sql), "\n\n".join(after))
@@ -133,4 +143,13 @@ def feedback_markdown(view: Mapping[str, Any], fb: Feedback, level: int = 4) -> 
     return feedback_text(view, fb, level).markdown()
 
 
-__all__ = ["FeedbackText", "answer_words", "escaped", "feedback_markdown", "feedback_text", "sql_results", "verdict"]
+__all__ = [
+    "AWAITING_REVIEW",
+    "FeedbackText",
+    "answer_words",
+    "escaped",
+    "feedback_markdown",
+    "feedback_text",
+    "sql_results",
+    "verdict",
+]

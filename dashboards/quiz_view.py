@@ -89,7 +89,8 @@ def summary_markdown(summary: Summary) -> str:
     lines = [
         f"### Your results ({summary.mode})",
         STOPPED.get(summary.stop_reason or "", ""),
-        f"You answered {summary.answered} questions; total score {format_number(summary.score)}.",
+        f"You answered {summary.answered} questions; total score {format_number(summary.score)}"
+        + (f" ({summary.awaiting_review} awaiting review)." if summary.awaiting_review else "."),
         "| Topic | Ability (θ) | Std. error | Mastery |",
         "|---|---|---|---|",
         *(

@@ -5,9 +5,12 @@ and what was wrong: `wrong` holds the ids of the options chosen wrongly, the ord
 the matching prompts paired wrongly or the cloze gaps answered wrongly; `missed` the right options of a
 multiple-choice item left unchosen. `details` has one line per part (entry, pair, gap) with what was given
 and what was expected, in words. SQL feedback holds the error, or the first rows of the learner's result
-beside the expected ones, with the comparison's reason. Open responses list the rubric concepts the answer
-did not show; their rubric score is final, as scoring gives it (`scoring`, `services.score_suggestions`: an
-LLM's score is only a suggestion stored for educators), so `awaiting_review` is False for every type today.
+beside the expected ones, with the comparison's reason.
+
+An open response is graded by an educator: until then its feedback is `awaiting_review` with no score (None),
+the model answer and the rubric's points (`rubric`: each criterion with its weight); the rules' rubric score
+is only a suggestion for the educator and is not shown. `graded(...)` is the same feedback once graded: the
+educator's score and comment.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ai4d_core.domain import answer_match as match
@@ -66,7 +69,7 @@ class SqlFeedback:
 
 @dataclass(frozen=True, slots=True)
 class Feedback:
-    score: float
+    score: float | None  # None: an open response awaiting an educator's grade
     correct: bool
     right_answer: str
     explanation: str
@@ -77,6 +80,8 @@ class Feedback:
     missing_concepts: tuple[str, ...] = ()
     sql: SqlFeedback | None = None
     awaiting_review: bool = False
+    rubric: tuple[str, ...] = ()  # open responses: the rubric's points, "<criterion> (<weight> %)"
+    review_comment: str | None = None  # the educator's comment on a graded open response
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,7 +90,7 @@ class Feedback:
     def from_dict(cls, data: Mapping[str, Any]) -> Feedback:
         sql = data.get("sql")
         return cls(
-            score=float(data["score"]),
+            score=None if data["score"] is None else float(data["score"]),
             correct=bool(data["correct"]),
             right_answer=str(data["right_answer"]),
             explanation=str(data["explanation"]),
@@ -96,6 +101,8 @@ class Feedback:
             missing_concepts=tuple(data.get("missing_concepts", ())),
             sql=None if sql is None else SqlFeedback(**{k: _tuples(v) for k, v in sql.items()}),
             awaiting_review=bool(data.get("awaiting_review", False)),
+            rubric=tuple(data.get("rubric", ())),
+            review_comment=data.get("review_comment"),
         )
 
 
@@ -254,14 +261,14 @@ def _cloze(item: ClozeItem, answer: object, score: float, shown: Presentation) -
 
 
 def _open(item: OpenResponseItem, answer: object, score: float, shown: Presentation) -> Feedback:
-    text = match.words(answer) if isinstance(answer, str) else ""
-    missing = tuple(
-        concept[0]
-        for criterion in item.rubric
-        for concept in criterion.concepts
-        if not any(match.has_phrase(text, phrase) for phrase in concept)
-    )
-    return _base(item, score, item.model_answer, missing_concepts=missing)
+    """Awaiting review: the rules' `score` is a suggestion for the educator, never shown as the learner's."""
+    points = tuple(f"{c.name} ({c.weight * 100:.3g} %)" for c in item.rubric)
+    return Feedback(None, False, item.model_answer, item.explanation, rubric=points, awaiting_review=True)
+
+
+def graded(awaiting: Feedback, score: float, comment: str | None = None) -> Feedback:
+    """The feedback of an open response once an educator graded it `score` (0-1), with their comment."""
+    return replace(awaiting, score=score, correct=score >= 1.0 - 1e-9, awaiting_review=False, review_comment=comment)
 
 
 def json_value(value: object) -> Any:
@@ -309,4 +316,14 @@ def feedback(item: Item, answer: object, score: float, presentation: Presentatio
     return rule(item, answer, score, presentation or Presentation())
 
 
-__all__ = ["FEEDBACK_ROWS", "Detail", "Feedback", "SqlFeedback", "SqlTrace", "feedback", "json_value", "sql_feedback"]
+__all__ = [
+    "FEEDBACK_ROWS",
+    "Detail",
+    "Feedback",
+    "SqlFeedback",
+    "SqlTrace",
+    "feedback",
+    "graded",
+    "json_value",
+    "sql_feedback",
+]

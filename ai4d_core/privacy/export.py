@@ -60,6 +60,13 @@ def _postgres_rows(store: PersonalStore, rows: list[dict[str, Any]], s: Subject)
                     row[column] = "you" if row[column] == s.id else ANOTHER
             if row["actor_id"] != "you":
                 row["source"] = None  # someone else's address
+    elif store.name in ("responses", "quiz_answers"):
+        for row in rows:  # an open response not graded yet has no score: say so rather than leave it blank
+            row["status"] = "awaiting review" if row["score"] is None else "scored"
+    elif store.name == "grades":
+        for row in rows:
+            if row["grader_id"] is not None:
+                row["grader_id"] = "you" if row["grader_id"] == s.id else ANOTHER
     elif store.name == "mail_outbox":
         for row in rows:
             row["text_body"] = files.redact_tokens(row["text_body"])

@@ -81,6 +81,9 @@ POSTGRESQL: tuple[PersonalStore, ...] = (
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted by learner_id (no foreign key)"),
     _pg("score_suggestions", ("attempt_id",), "attempt", "LLM score suggestions and comments on their open answers",
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted by their attempt ids (no foreign key)"),
+    _pg("grades", ("learner_id", "grader_id"), "id", "educators' grades and comments of their open responses, and "
+        "the grades they gave as an educator", "every column; a grader other than them shown as 'another account'",
+        Erasure.DELETE, "grades of their answers deleted; in grades they gave, grader_id set to NULL"),
     _pg("quiz_sessions", ("learner_id",), "id", "their quizzes: mode, topics, adaptive state (answers' scores, "
         "ability estimates), the question shown, status and times", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("quiz_answers", ("learner_id",), "id", "every answer of their quizzes: what they typed, the order shown, "

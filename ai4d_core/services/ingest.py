@@ -1,5 +1,8 @@
 """Ingest submitted answers exactly once: validate, score, load responses, quarantine bad submissions.
 
+An open response is loaded ungraded (score NULL) with the rules' rubric score as its `suggested_score`: it
+counts once an educator grades it (`services.grading`).
+
 Each batch is one transaction holding the responses, the submissions' new statuses and a ledger row, so a run
 killed at any moment and run again loses nothing and duplicates nothing; the responses' natural key
 (attempt, item) is the last guard.
@@ -23,7 +26,7 @@ from ai4d_core.adapters.sql.learner_status import account_states
 from ai4d_core.adapters.sql.response_loader import ResponseRow
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain import submissions as wire
-from ai4d_core.domain.items import Item
+from ai4d_core.domain.items import Item, OpenResponseItem
 from ai4d_core.services.submissions import Bank
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,12 @@ def _answered_at(claimed: datetime | None, received: datetime) -> datetime:
     return claimed
 
 
+def _awaits_review(bank: Bank, answer: wire.ScoredAnswer) -> bool:
+    """An open response is graded by an educator: its rubric score is only the rules' suggestion."""
+    item = (bank.versions or {}).get((answer.item_id, answer.item_version)) or bank.by_id[answer.item_id]
+    return isinstance(item, OpenResponseItem)
+
+
 NOT_A_LEARNER = "the submitting account is not an active learner"
 DISABLED = "the submitting account is disabled"
 
@@ -89,7 +98,9 @@ def _check_and_score(
     scored = wire.score(parsed, bank.by_id, c.sql_sandbox, bank.versions)
     when = _answered_at(parsed.submitted_at, sub.received_at)
     rows = [
-        ResponseRow(sub.id, a.item_id, a.item_version, learner, a.answer_json, a.score, when, a.presentation)
+        ResponseRow(sub.id, a.item_id, a.item_version, learner, a.answer_json, None, when, a.presentation, a.score)
+        if _awaits_review(bank, a)
+        else ResponseRow(sub.id, a.item_id, a.item_version, learner, a.answer_json, a.score, when, a.presentation)
         for a in scored
     ]
     return AcceptedAttempt(sub.id, learner, when, rows)

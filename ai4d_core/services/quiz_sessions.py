@@ -14,6 +14,10 @@ The learner page calls, as the signed-in learner (`policy`: a learner acts on th
 - `preview_sql(c, user, session_id, query) -> SqlPreview` (the current SQL question, on its sample data) and
   `sql_context(c, item) -> SqlContext` (also in every SQL `QuizTurn`).
 
+An open response is graded by an educator (`services.grading`): it is stored with score NULL and the rules'
+rubric score as its suggestion, its feedback says "awaiting review", the quiz's ability estimates leave it out
+(like a pretest item), and the summary counts it as awaiting review until it is graded.
+
 Answers are rate-limited per learner (`ANSWERS`, previews `PREVIEWS`) and scored within the shared `SCORING`
 slots; a refusal raises `TryLater` and stores nothing.
 
@@ -122,8 +126,9 @@ def _turn(c: Container, row: SessionRow) -> QuizTurn:
 
 def _summary(row: SessionRow, answers: Sequence[AnswerRow]) -> Summary:
     state = QuizState.from_dict(row.state)
-    return Summary(row.id, row.mode, row.status, row.stop_reason, len(answers), round(sum(a.score for a in answers), 4),
-                   _estimates(state), row.started_at, row.ended_at)  # fmt: skip
+    scores = [a.score for a in answers if a.score is not None]
+    return Summary(row.id, row.mode, row.status, row.stop_reason, len(answers), round(sum(scores), 4),
+                   _estimates(state), row.started_at, row.ended_at, len(answers) - len(scores))  # fmt: skip
 
 
 def _view(item: Item, presentation: dict[str, Any] | None) -> dict[str, Any]:
@@ -201,8 +206,9 @@ def _plain(exc: AnswerError, item: Item) -> str:
     return message[:1].upper() + message[1:]
 
 
-def _score(c: Container, item: Item, value: object, shown: Presentation) -> Feedback | str:
-    """The feedback on a read answer, or the message of an answer to send back (a SQL syntax error...)."""
+def _score(c: Container, item: Item, value: object, shown: Presentation) -> tuple[Feedback, float] | str:
+    """The feedback on a read answer with the rules' score (an open response's is only a suggestion: its
+    feedback awaits review), or the message of an answer to send back (a SQL syntax error...)."""
     if isinstance(item, SqlQueryItem):
         trace = SqlTrace(c.sql_sandbox)
         try:
@@ -214,19 +220,21 @@ def _score(c: Container, item: Item, value: object, shown: Presentation) -> Feed
             raise QuizError("This question cannot be scored right now; please start a new quiz.") from None
         if isinstance(trace.error, QuerySyntaxError):
             return f"Your query has a syntax error; fix it and answer again. {trace.error.reason}."
-        return sql_feedback(item, verdict.score, verdict.reason, trace)
+        return sql_feedback(item, verdict.score, verdict.reason, trace), verdict.score
     try:
         score = score_answer(item, value)
     except AnswerError as exc:
         return _plain(exc, item)
-    return feedback(item, value, score, shown)
+    return feedback(item, value, score, shown), score
 
 
-def _move(c: Container, row: SessionRow, score: float) -> Move:
+def _move(c: Container, row: SessionRow, score: float | None) -> Move:
+    """The session's next step; an answer with no score yet (awaiting review) counts like a pretest answer."""
     assert row.current is not None
     cur = row.current
-    shown = PoolItem(cur["item_id"], cur["topic"], cur["type"], cur["a"], cur["b"], cur["pretest"])
-    state = record(QuizState.from_dict(row.state), shown, None if shown.pretest else score)
+    uncounted = bool(cur["pretest"]) or score is None
+    shown = PoolItem(cur["item_id"], cur["topic"], cur["type"], cur["a"], cur["b"], uncounted)
+    state = record(QuizState.from_dict(row.state), shown, None if uncounted else score)
     pool, versions = pool_of(c.quiz_sessions.pool())
     recent: Sequence[str] = c.quiz_sessions.recent_item_ids(row.learner_id, state.plan.repeat_window, besides=row.id)
     chosen, recent = next_in(state, pool, recent, c.quiz_sessions.exposure_rates())
@@ -272,10 +280,12 @@ def answer(
         scored = _score(c, item, value, shown)
     if isinstance(scored, str):
         return NeedsFix(position, f"Question {position}: {scored}")
-    move = _move(c, row, scored.score)
+    given, rule_score = scored
+    move = _move(c, row, given.score)
     submission_key = uuid.uuid5(SUBMISSIONS_NAMESPACE, f"{row.id}:{position}")
     saved = AnswerRow(row.id, position, who.id, item.id, item.version, bool(cur["pretest"]), value, typed,
-                      shown.to_dict(), scored.score, scored.to_dict(), new_submission_id())  # fmt: skip
+                      shown.to_dict(), given.score, given.to_dict(), new_submission_id(),
+                      suggested_score=rule_score if given.awaiting_review else None)  # fmt: skip
     quiz: dict[str, Any] = {"session_id": str(row.id), "position": position}
     if typed != value and len(json.dumps(typed)) <= TYPED_IN_PAYLOAD:  # e.g. "4,722,432" read as 4722432
         quiz["typed"] = typed
@@ -296,7 +306,7 @@ def answer(
     effects = after_answer(c, saved)
     fresh = store.get(row.id)
     assert fresh is not None
-    return Answered(position, scored, _after(c, fresh), effects=effects)
+    return Answered(position, given, _after(c, fresh), effects=effects)
 
 
 def summary(c: Container, user: policy.Principal | None, session_id: uuid.UUID) -> Summary:

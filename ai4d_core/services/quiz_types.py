@@ -105,10 +105,11 @@ class Summary:
     status: str  # "active", "finished" or "abandoned"
     stop_reason: str | None  # "target_se", "max_items", "pool_exhausted" (finished quizzes)
     answered: int
-    score: float  # the sum of the answers' scores
+    score: float  # the sum of the answers' scores (graded ones: an answer awaiting review has none yet)
     topics: tuple[TopicEstimate, ...]  # `label` is the mastery or "not enough evidence yet"
     started_at: datetime
     ended_at: datetime | None
+    awaiting_review: int = 0  # open responses not graded by an educator yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,7 @@ class PastAnswer:
     position: int
     question: dict[str, Any]  # as it was shown (its version, in the order presented)
     answer: Any  # what the learner sent
-    score: float
+    score: float | None  # None: an open response awaiting review (its feedback says so)
     feedback: Feedback
     answered_at: datetime | None
 

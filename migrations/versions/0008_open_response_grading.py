@@ -21,6 +21,9 @@ def upgrade() -> None:
         op.alter_column(table, "score", existing_type=sa.Float(), nullable=True)
         op.add_column(table, sa.Column("suggested_score", sa.Float(), nullable=True))
         op.create_check_constraint(op.f(f"ck_{table}_suggested_score"), table, "suggested_score between 0 and 1")
+    op.create_index(
+        "ix_responses_awaiting_review", "responses", ["answered_at"], postgresql_where=sa.text("score is null")
+    )
     op.create_table(
         "grades",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -34,12 +37,6 @@ def upgrade() -> None:
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.CheckConstraint("score between 0 and 1", name=op.f("ck_grades_score")),
         sa.CheckConstraint("comment is null or length(comment) <= 2000", name=op.f("ck_grades_comment")),
-        sa.ForeignKeyConstraint(
-            ["attempt_id", "item_id"],
-            ["responses.attempt_id", "responses.item_id"],
-            name=op.f("fk_grades_attempt_id_responses"),
-            ondelete="CASCADE",
-        ),
         sa.ForeignKeyConstraint(
             ["learner_id"], ["users.id"], name=op.f("fk_grades_learner_id_users"), ondelete="CASCADE"
         ),
@@ -58,6 +55,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("grades")
+    op.drop_index("ix_responses_awaiting_review", table_name="responses")
     for table in ("responses", "quiz_answers"):
         # The old schema has no "awaiting review": the rules' suggestion becomes the score again (nothing lost).
         op.execute(sa.text(f"update {table} set score = coalesce(suggested_score, 0) where score is null"))  # noqa: S608

@@ -1,4 +1,5 @@
-"""LLM-suggested scores for open responses: kept beside the rule-based score, never replacing it."""
+"""LLM-suggested scores for open responses: kept beside the rules' suggestion; neither is a score until an
+educator grades the answer (`services.grading`)."""
 
 from __future__ import annotations
 
@@ -48,21 +49,27 @@ def _assessment(coverages: list[float], comment: str = "Partly right.") -> str:
     return json.dumps({"criteria": criteria, "comment": comment})
 
 
-def _rule_score(c: Container) -> float:
+def _scores(c: Container) -> tuple[float | None, float]:
+    """(score, the rules' suggested score) of the stored open response."""
     with c.engine.connect() as conn:
-        return float(conn.execute(select(Response.score).where(Response.item_id == ITEM.id)).scalar_one())
+        query = select(Response.score, Response.suggested_score).where(Response.item_id == ITEM.id)
+        score, suggested = conn.execute(query).one()
+    return score, float(suggested)
 
 
-def test_a_suggestion_is_stored_beside_the_rule_score_which_stays_final(with_llm: tuple[Container, FakeLlm]) -> None:
+def test_a_suggestion_is_stored_beside_the_rules_one_and_neither_is_a_score(
+    with_llm: tuple[Container, FakeLlm],
+) -> None:
     c, fake = with_llm
-    before = _rule_score(c)
+    score, before = _scores(c)
+    assert score is None  # awaiting an educator's grade
     fake.reply_assessment(_assessment([1.0] + [0.5] * (len(ITEM.rubric) - 1)))
     report = suggest_open_scores(c)
     assert (report.suggested, report.failed) == (1, 0)
     (stored,) = sql.suggestions_for(c.engine, _attempt(c))
     expected = ITEM.rubric[0].weight + sum(0.5 * k.weight for k in ITEM.rubric[1:])
     assert stored["suggested_score"] == pytest.approx(expected, abs=1e-4)
-    assert stored["rule_score"] == before == _rule_score(c)  # the final score did not move
+    assert stored["rule_score"] == before and _scores(c) == (None, before)  # still awaiting review
     assert suggest_open_scores(c).suggested == 0 and fake.assessments == 1  # nothing is assessed twice
 
 

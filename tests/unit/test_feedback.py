@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
-from ai4d_core.domain.feedback import FEEDBACK_ROWS, Feedback, SqlTrace, feedback, sql_feedback
+from ai4d_core.domain.feedback import FEEDBACK_ROWS, Feedback, SqlTrace, feedback, graded, sql_feedback
 from ai4d_core.domain.items import Item, SqlQueryItem, parse_item
 from ai4d_core.domain.presentation import Presentation
 from ai4d_core.domain.scoring import score_answer, sql_verdict
@@ -96,13 +96,18 @@ def test_cloze_marks_the_wrong_blanks_in_the_order_of_the_text() -> None:
     assert scored(item, {"g1": None, "g2": "a"}).details[1].given == "left blank"
 
 
-def test_open_responses_list_the_concepts_missed_and_the_score_is_final() -> None:
+def test_an_open_response_awaits_review_with_the_model_answer_and_the_rubric_but_no_score() -> None:
     rubric = [{"name": "layout", "weight": 0.5, "concepts": [["parquet", "columnar"], ["partition", "partitioning"]]},
               {"name": "cost", "weight": 0.5, "concepts": [["budget", "budgets"]]}]  # fmt: skip
     item = make("open_response", rubric=rubric, model_answer="Use columnar files, partitions and budgets.")
     got = scored(item, "Store it as Parquet and set budgets.")
-    assert got.score == 0.75 and got.missing_concepts == ("partition",)
-    assert got.right_answer == item.model_answer and not got.awaiting_review  # type: ignore[union-attr]
+    assert got.awaiting_review and got.score is None and not got.correct
+    assert got.right_answer == item.model_answer and got.rubric == ("layout (50 %)", "cost (50 %)")
+    assert Feedback.from_dict(json.loads(json.dumps(got.to_dict()))) == got
+    done = graded(got, 1.0, "Clear and complete.")
+    assert (done.score, done.correct, done.awaiting_review, done.review_comment) == (1.0, True, False,
+                                                                                   "Clear and complete.")  # fmt: skip
+    assert graded(got, 0.4).correct is False and Feedback.from_dict(done.to_dict()) == done
 
 
 SQL = parse_item({

@@ -18,12 +18,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ai4d_core.adapters.sql.tables import CalibrationRun, ItemCalibration, ItemRow
 from ai4d_core.domain.items import Item
 
-# The latest answer of each learner to each item id, among the given (id, version) pairs.
+# The latest scored answer of each learner to each item id, among the given (id, version) pairs (an open
+# response awaiting an educator's grade has no score yet and is not evidence).
 _LATEST = text("""
     select distinct on (r.learner_id, r.item_id) r.learner_id, r.item_id, r.answer, r.score
     from responses r
     join unnest(cast(:ids as text[]), cast(:versions as int[])) as v(id, version)
       on r.item_id = v.id collate "C" and r.item_version = v.version
+    where r.score is not null
     order by r.learner_id, r.item_id, r.answered_at desc, r.attempt_id desc
 """)
 

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 EXTRACTS: dict[str, str] = {
     "responses": """
         select r.learner_id, r.attempt_id, r.item_id, r.item_version, i.topic, i.level, r.score, r.answered_at
-        from responses r join items i on i.id = r.item_id and i.version = r.item_version""",
+        from responses r join items i on i.id = r.item_id and i.version = r.item_version
+        where r.score is not null""",  # an open response awaiting review counts once graded
     "memberships": """
         select m.cohort_id, c.name as cohort, m.user_id as learner_id
         from cohort_members m join cohorts c on c.id = m.cohort_id where m.role = 'learner'""",

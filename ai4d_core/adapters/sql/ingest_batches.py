@@ -86,7 +86,7 @@ class IngestBatch:
                         "learner_id": a.learner_id,
                         "submitted_at": a.submitted_at,
                         "n_items": len(a.responses),
-                        "score": sum(r.score for r in a.responses),
+                        "score": sum(r.score for r in a.responses if r.score is not None),  # graded ones
                         "batch_id": batch_id,
                     }
                     for a in accepted

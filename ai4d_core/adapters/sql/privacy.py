@@ -44,6 +44,7 @@ from ai4d_core.adapters.sql.tables import (
     User,
 )
 from ai4d_core.adapters.sql.tables_gamification import BadgeAward, XpAward
+from ai4d_core.adapters.sql.tables_grading import Grade
 from ai4d_core.adapters.sql.tables_learner import LearnerSettingsRow, ProfileNotification
 from ai4d_core.privacy.subject import Subject
 
@@ -70,6 +71,7 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
     "attempts": lambda s: or_(Attempt.learner_id == s.id, _attempt_in(Attempt.id, s)),
     "responses": lambda s: or_(Response.learner_id == s.id, _attempt_in(Response.attempt_id, s)),
     "score_suggestions": lambda s: _attempt_in(ScoreSuggestion.attempt_id, s),
+    "grades": lambda s: or_(Grade.learner_id == s.id, Grade.grader_id == s.id),
     "quiz_sessions": lambda s: QuizSession.learner_id == s.id,
     "quiz_answers": lambda s: QuizAnswer.learner_id == s.id,
     "profile_state": lambda s: ProfileState.learner_id == s.id,
@@ -126,7 +128,8 @@ def count_of(conn: Connection, table: str, s: Subject) -> int:
 
 def erase_rows(conn: Connection, s: Subject) -> dict[str, int]:
     """Delete, clear or scrub every row of the person, in the caller's transaction; counts per table."""
-    counts: dict[str, int] = {}
+    counts = {"grades": conn.execute(delete(Grade).where(Grade.learner_id == s.id)).rowcount}
+    counts["grades"] += conn.execute(update(Grade).where(Grade.grader_id == s.id).values(grader_id=None)).rowcount
     for table in DELETE_ORDER:
         t = Base.metadata.tables[table]
         counts[table] = conn.execute(delete(t).where(WHERE[table](s))).rowcount

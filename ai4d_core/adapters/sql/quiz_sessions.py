@@ -56,10 +56,11 @@ class AnswerRow:
     answer: Any
     typed: Any
     presentation: dict[str, Any]
-    score: float
+    score: float | None  # None: an open response awaiting an educator's grade
     feedback: dict[str, Any]
     submission_id: uuid.UUID
     answered_at: datetime | None = None
+    suggested_score: float | None = None  # an open response: the rules' rubric score
 
 
 @dataclass(frozen=True, slots=True)

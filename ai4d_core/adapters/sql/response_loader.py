@@ -24,24 +24,25 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-COLUMNS = "attempt_id, item_id, item_version, learner_id, answer, score, answered_at, presentation"
-TYPES = ("uuid", "varchar", "int4", "int4", "text", "float8", "timestamptz", "jsonb")
+COLUMNS = "attempt_id, item_id, item_version, learner_id, answer, score, answered_at, presentation, suggested_score"
+TYPES = ("uuid", "varchar", "int4", "int4", "text", "float8", "timestamptz", "jsonb", "float8")
 STAGE = "pg_temp.response_stage"
 INSERT_NEW = f"INSERT INTO responses ({COLUMNS}) SELECT {COLUMNS} FROM {STAGE} ON CONFLICT DO NOTHING"  # noqa: S608
 
 
 @dataclass(frozen=True, slots=True)
 class ResponseRow:
-    """One scored answer, as the ``responses`` table stores it."""
+    """One scored answer, as the ``responses`` table stores it (an open response: score None, awaiting review)."""
 
     attempt_id: uuid.UUID
     item_id: str
     item_version: int
     learner_id: int
     answer: str
-    score: float
+    score: float | None
     answered_at: datetime
     presentation: dict[str, Any] | None = None  # the order shown (`domain.presentation`), when recorded
+    suggested_score: float | None = None  # open responses: the rules' rubric score, a suggestion for educators
 
 
 def _key_order(row: ResponseRow) -> int:
@@ -70,7 +71,7 @@ def _copy(conn: psycopg.Connection, table: str, rows: Sequence[ResponseRow]) -> 
         write = copy.write_row
         for r in rows:
             write((r.attempt_id, r.item_id, r.item_version, r.learner_id, r.answer, r.score, r.answered_at,
-                   r.presentation))  # fmt: skip
+                   r.presentation, r.suggested_score))  # fmt: skip
 
 
 def _load_guarded(conn: psycopg.Connection, rows: Sequence[ResponseRow]) -> int:

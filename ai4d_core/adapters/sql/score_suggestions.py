@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ai4d_core.adapters.sql.tables import ItemRow, Response, ScoreSuggestion
@@ -22,9 +22,16 @@ class OpenAnswer:
 
 
 def awaiting_suggestion(engine: Engine, limit: int) -> list[OpenAnswer]:
-    """Open responses with no suggestion yet (failed ones are not retried: their reason is kept)."""
+    """Open responses with no suggestion yet (failed ones are not retried: their reason is kept), with the
+    rules' score (`suggested_score` while awaiting review; the score of one stored before grading existed)."""
     query = (
-        select(Response.attempt_id, Response.item_id, ItemRow.body, Response.answer, Response.score)
+        select(
+            Response.attempt_id,
+            Response.item_id,
+            ItemRow.body,
+            Response.answer,
+            func.coalesce(Response.suggested_score, Response.score, 0.0),  # the rules' score
+        )
         .join(ItemRow, (ItemRow.id == Response.item_id) & (ItemRow.version == Response.item_version))
         .outerjoin(
             ScoreSuggestion,

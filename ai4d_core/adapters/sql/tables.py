@@ -211,6 +211,8 @@ class Response(Base):
         # a trigger per row would cost the COPY fast path most of its speed.
         CheckConstraint("score between -1 and 1", name="score"),
         CheckConstraint("suggested_score between 0 and 1", name="suggested_score"),
+        # The grading queue's index: partial, so it holds only the few answers awaiting review.
+        Index("ix_responses_awaiting_review", "answered_at", postgresql_where="score is null"),
     )
 
 

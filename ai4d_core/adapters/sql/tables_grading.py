@@ -10,8 +10,10 @@ The model, and why:
   one, so the audit of who graded what, when and with which comment is never overwritten. A partial unique
   index keeps one current grade per response. The current grade's score is copied into `responses.score` (and
   the quiz answer's score and feedback) in the same transaction, so readers need no join.
-- A grade references its response (attempt, item) with a cascading foreign key: deleting a response (erasure)
-  deletes its grades. The grader is a plain reference set to NULL when that account is deleted.
+- A grade names its response by (attempt, item) with no foreign key, like `score_suggestions` (a key on
+  `responses` would make its maintenance, `TRUNCATE` included, depend on grades); the learner's foreign key
+  cascades, and erasure deletes the grades of their answers. The grader's is set to NULL when that account is
+  deleted.
 - `grades.id` is in the "activity" relay's order (a bigint identity), and `learner_id` lets profile analysis
   count a learner's grades as new evidence (`adapters.sql.grading.evidence_counts`).
 
@@ -30,7 +32,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -57,9 +58,6 @@ class Grade(Base):
     graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     current: Mapped[bool] = mapped_column(Boolean)
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["attempt_id", "item_id"], ["responses.attempt_id", "responses.item_id"], ondelete="CASCADE"
-        ),
         CheckConstraint("score between 0 and 1", name="score"),
         CheckConstraint(f"comment is null or length(comment) <= {MAX_COMMENT}", name="comment"),
         Index("ix_grades_response", "attempt_id", "item_id"),
