@@ -37,6 +37,7 @@ from dashboards.common import (
     session_alive,
 )
 from dashboards.page_session import PageIdentity
+from dashboards.profile_review import REVIEW_EVENTS, ReviewState, ReviewView, follow_runs
 
 NO_AGGREGATES = "No aggregates yet: they appear once enough learners of your cohorts have answered."
 NOT_ALLOWED = "This dashboard is for educators."
@@ -141,13 +142,18 @@ def app() -> pn.viewable.Viewable:
     c = container()
     state = EducatorState(container=c, identity=identity)
     manager = CohortManagerState(container=c, identity=identity)
-    tabs = pn.Tabs(("Mastery", EducatorView(state=state)), ("Cohorts", CohortManagerView(state=manager)))
+    review = ReviewState(container=c, identity=identity)
+    tabs = pn.Tabs(
+        ("Mastery", EducatorView(state=state)), ("Cohorts", CohortManagerView(state=manager)),
+        ("Profile review", ReviewView(state=review)),
+    )  # fmt: skip
     page = pn.Column(
         header("AI4D educator", state.user), tabs,
         sizing_mode="stretch_width", max_width=1100, styles={"margin": "0 auto"},
     )  # fmt: skip
     manager_events = [name for name, p in manager.param.objects().items() if isinstance(p, param.Event)]
-    return guarded(identity, page, state, ["refresh"], parts=[(manager, manager_events)])
+    follow_runs(review)
+    return guarded(identity, page, state, ["refresh"], parts=[(manager, manager_events), (review, REVIEW_EVENTS)])
 
 
 if pn.state.served:
