@@ -199,8 +199,18 @@ class ClozeItem(ItemBase):
         return self
 
 
+def _findable(phrases: tuple[str, ...]) -> bool:
+    return any(re.search(r"\w", phrase) for phrase in phrases)
+
+
 class Criterion(Frozen):
-    """A rubric criterion: its weight and the concepts whose presence shows it (any phrasing listed)."""
+    """A rubric criterion: its weight and the concepts whose presence shows it.
+
+    Each concept is a group of synonymous phrasings; any one of them, stated (not negated) in the answer, covers
+    it. Words are compared by stem; `...` inside a phrasing lets words come between its parts within a sentence
+    (`fine-tuning ... tone`), and `!word` after a part says that word must not follow it (`per order !line`).
+    See `rubric_coverage` for how an answer is read.
+    """
 
     name: Text
     weight: float = Field(gt=0, le=1)
@@ -209,14 +219,32 @@ class Criterion(Frozen):
     @field_validator("concepts")
     @classmethod
     def _concepts_can_be_found(cls, concepts: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
-        if any(not any(re.search(r"\w", phrase) for phrase in concept) for concept in concepts):
+        if not all(_findable(concept) for concept in concepts):
             raise ValueError("every concept needs at least one phrasing with a word in it")
         return concepts
+
+
+class MisconceptionPhrase(Frozen):
+    """Phrasings that reveal a misconception: stated (`phrasings`), or a right idea denied (`when_negated`:
+    found under a negation such as "no rollback"). Either lowers the suggested score by `penalty`, once."""
+
+    tag: MisconceptionTag
+    label: Annotated[str, Field(min_length=1, max_length=200)]  # what the learner seems to believe
+    penalty: float = Field(gt=0, le=1)
+    phrasings: tuple[str, ...] = ()
+    when_negated: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _can_be_found(self) -> MisconceptionPhrase:
+        if not _findable(self.phrasings + self.when_negated):
+            raise ValueError(f"misconception {self.tag} needs at least one phrasing with a word in it")
+        return self
 
 
 class OpenResponseItem(ItemBase):
     type: Literal["open_response"] = "open_response"
     rubric: tuple[Criterion, ...] = Field(min_length=1, max_length=10)
+    misconceptions: tuple[MisconceptionPhrase, ...] = Field(default=(), max_length=12)  # none for imported items
     model_answer: Annotated[str, Field(min_length=1, max_length=4000)]
     max_words: int = Field(default=300, ge=10, le=2000)
 
@@ -226,6 +254,14 @@ class OpenResponseItem(ItemBase):
         if not math.isclose(sum(c.weight for c in rubric), 1.0, abs_tol=1e-6):
             raise ValueError("rubric weights must add up to 1")
         return rubric
+
+    @field_validator("misconceptions")
+    @classmethod
+    def _tags_are_unique(cls, found: tuple[MisconceptionPhrase, ...]) -> tuple[MisconceptionPhrase, ...]:
+        tags = [m.tag for m in found]
+        if len(set(tags)) != len(tags):
+            raise ValueError("misconception tags must be unique within an item")
+        return found
 
 
 class SqlFixture(Frozen):

@@ -13,6 +13,7 @@ from ai4d_core.domain.item_types import (
     Criterion,
     Gap,
     MatchingItem,
+    MisconceptionPhrase,
     MultipleChoiceItem,
     NumericAnswer,
     NumericItem,
@@ -56,6 +57,7 @@ _HIDDEN_ALWAYS = {
     "answers",
     "rubric",
     "model_answer",
+    "misconceptions",
     "reference_query",
     "difficulty",
 }
@@ -89,6 +91,7 @@ __all__ = [
     "ItemBase",
     "ItemStatus",
     "MatchingItem",
+    "MisconceptionPhrase",
     "MultipleChoiceItem",
     "NumericAnswer",
     "NumericItem",

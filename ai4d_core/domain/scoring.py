@@ -12,9 +12,11 @@ starts with the item id. Conventions follow Moodle:
 - matching: the share of prompts matched right (a missing or null prompt is wrong; targets may be reused);
 - cloze: the mean of the gaps' scores weighted by the gaps' weights; a gap scores like a short answer, a
   number or a single choice (never negatively); a missing (or null) gap scores 0;
-- open response: the rule-based concept coverage, sum of weight x share of the criterion's concepts present
-  (any phrasing, as whole words). It is the final score; an LLM's opinion may only ever be a suggestion.
-  An empty answer scores 0; one longer than 2 x `max_words` words is refused.
+- open response: the rule-based rubric suggestion (`rubric_coverage`): the rubric-weighted share of concepts
+  the answer states (by word stems; not under a negation, not words of the stem), less the penalties of the
+  misconceptions it reveals, within [0, 1]. It is a suggestion for the educator who grades the answer;
+  `open_response_coverage` gives its details. An empty answer scores 0; one longer than 2 x `max_words` words
+  is refused.
 - SQL: the learner's query runs in a sandbox (a `QueryRunner`, passed as `sql=`; without one the answer is
   refused) and its result set is compared with the reference's (`result_sets.compare`). A query that is not
   text, is empty, or is not one SELECT/WITH statement is refused (`AnswerError`); a query that runs into an
@@ -48,6 +50,7 @@ from ai4d_core.domain.items import (
 )
 from ai4d_core.domain.result_sets import FixtureError, QueryError, QueryRefusedError, ResultSet, compare
 from ai4d_core.domain.result_sets import has_top_level_order_by as _orders
+from ai4d_core.domain.rubric_coverage import RubricCoverage, coverage
 
 MAX_SQL_CHARS = 5000
 
@@ -203,21 +206,24 @@ def _(item: ClozeItem, answer: object) -> float:
     return total / sum(g.weight for g in item.gaps)
 
 
-@_score.register
-def _(item: OpenResponseItem, answer: object) -> float:
+def open_response_coverage(item: OpenResponseItem, answer: object) -> RubricCoverage:
+    """The rubric suggestion with its details; `AnswerError` (naming the item) if the answer is not text or too long."""
+    with _about(item):
+        return _coverage(item, answer)
+
+
+def _coverage(item: OpenResponseItem, answer: object) -> RubricCoverage:
     if not isinstance(answer, str):
         raise AnswerError(f"answer must be text, got {type(answer).__name__}")
     limit = 2 * item.max_words
     if len(answer) > 40 * limit or len(answer.split()) > limit:
         raise AnswerError(f"answer is longer than {limit} words")
-    text = match.words(answer)
-    if not text:
-        return 0.0
-    score = 0.0
-    for criterion in item.rubric:
-        present = sum(any(match.has_phrase(text, p) for p in concept) for concept in criterion.concepts)
-        score += criterion.weight * present / len(criterion.concepts)
-    return score
+    return coverage(item, answer)
+
+
+@_score.register
+def _(item: OpenResponseItem, answer: object) -> float:
+    return _coverage(item, answer).score
 
 
 __all__ = [
@@ -227,8 +233,10 @@ __all__ = [
     "QueryRefusedError",
     "QueryRunner",
     "ResultSet",
+    "RubricCoverage",
     "SqlVerdict",
     "clamp",
+    "open_response_coverage",
     "score_answer",
     "sql_verdict",
 ]

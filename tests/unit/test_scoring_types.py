@@ -96,7 +96,8 @@ CASES: list[tuple[Item, object, float]] = [
     (CLOZE, {"g2": 3.141, "g3": "a"}, 0.5), (CLOZE, {"g1": "when", "g2": 3, "g3": "b"}, 0), (CLOZE, {}, 0),
     (CLOZE, {"g1": None, "g2": None, "g3": "a"}, 0.25),
     (OPEN, "", 0), (OPEN, "   ", 0), (OPEN, "Over-fitting: the model memorises its training-set.", 0.6),
-    (OPEN, "OVERFITTING; use cross validation!", 0.3 + 0.2), (OPEN, "overfittings of training datasets", 0),
+    (OPEN, "OVERFITTING; use cross validation!", 0.3 + 0.2), (OPEN, "overfittings of training datasets", 0.3),
+    (OPEN, "It is not overfitting; no regularization.", 0),
     (OPEN, "Overfitting training data regularization cross-validation", 1),
 ]  # fmt: skip
 ORDERS = [(list("abcd"), 1, 1, 1), (list("bcda"), 0, 0, 2 / 3), (list("dcba"), 0, 0, 0), (list("acbd"), 0, 0.5, 0),
