@@ -12,12 +12,11 @@
   under their pseudonyms. Only members of the cohort (and admins) may look; a learner sees it once they have
   opted in themselves (the page says how).
 
-Streak days are counted in the learner's time zone (`services.learner_settings`).
+Streak days are counted in the learner's time zone (`services.learner_settings`; an unknown name: UTC).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -45,7 +44,7 @@ from ai4d_core.domain.gamification import (
 )
 from ai4d_core.domain.item_base import Calibration, irt_parameters
 from ai4d_core.domain.topics import TOPICS
-from ai4d_core.services import cohorts
+from ai4d_core.services import cohorts, learner_settings
 from ai4d_core.services.quiz_types import AnswerEffects
 
 log = logging.getLogger(__name__)
@@ -102,24 +101,6 @@ class Leaderboard:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-@dataclass(frozen=True, slots=True)
-class _Settings:
-    time_zone: str
-    leaderboard_opt_in: bool
-    pseudonym: str
-
-
-def learner_settings(c: Container, learner_id: int) -> _Settings:
-    """The learner's time zone, leaderboard opt-in and pseudonym (`services.learner_settings`); until that
-    service exists, UTC and not opted in."""
-    try:
-        module: Any = importlib.import_module("ai4d_core.services.learner_settings")
-    except ModuleNotFoundError:
-        return _Settings("UTC", False, "")
-    s = module.get(c, learner_id)
-    return _Settings(str(s.time_zone), bool(s.leaderboard_opt_in), str(s.pseudonym))
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -188,7 +169,7 @@ def award_pending(
         SessionFact(s.id, s.mode, s.status, s.ended_at, _estimates(states.get(s.id)))
         for s in store.sessions(learner_id)
     ]
-    settings = learner_settings(c, learner_id)
+    settings = learner_settings.get(c, learner_id)
     tz = _zone(settings.time_zone)
     days = [local_day(a.at, tz) for a in facts if a.score is not None]
     total = sum(held_xp.values()) + sum(g.xp for g in grants)  # ours or a concurrent call's: held either way
@@ -214,7 +195,7 @@ def progress(c: Container, learner_id: int, *, now: datetime | None = None) -> P
     """The learner's XP, level, streak and badges (read only: `award_pending` grants)."""
     store = _store(c)
     now = now or datetime.now(UTC)
-    settings = learner_settings(c, learner_id)
+    settings = learner_settings.get(c, learner_id)
     tz = _zone(settings.time_zone)
     xp = sum(store.xp_held(learner_id).values())
     level = level_for(xp)
@@ -244,13 +225,9 @@ def leaderboard(
     if who.role != policy.ADMIN and who.id not in {m.user_id for m in members}:
         raise policy.Forbidden(policy.NOT_YOURS)
     start, end = week_of(now or datetime.now(UTC))
-    opted_in = who.role != policy.LEARNER or learner_settings(c, who.id).leaderboard_opt_in
-    if not opted_in:
+    if who.role == policy.LEARNER and not learner_settings.get(c, who.id).leaderboard_opt_in:
         return Leaderboard(cohort_id, start, end, False)
-    taking_part = {}
-    for m in members:
-        if m.role == policy.LEARNER and (s := learner_settings(c, m.user_id)).leaderboard_opt_in and s.pseudonym:
-            taking_part[m.user_id] = s.pseudonym
+    taking_part = learner_settings.leaderboard_names(c, [m.user_id for m in members if m.role == policy.LEARNER])
     xp = _store(c).weekly_xp(taking_part, start, end)
     order = sorted(taking_part, key=lambda uid: (-xp.get(uid, 0), taking_part[uid]))
     standings, rank, last = [], 0, None
@@ -270,7 +247,6 @@ __all__ = [
     "award_for_answer",
     "award_pending",
     "leaderboard",
-    "learner_settings",
     "progress",
     "week_of",
 ]
