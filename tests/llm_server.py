@@ -7,6 +7,11 @@ Python: `latency_s`, `fail(n, status, retry_after)` for the next n requests, `fa
 `rate_limit_every` (every k-th request gets 429 with Retry-After), `reply_generation` / `reply_solving`
 (raw content for the next such requests: invalid JSON, wrong schema, 1 MB, HTML...), `wrong_solutions`.
 
+It also writes profile text (response format `profile_text`): a valid `ProfileText` built from the request's
+facts and resources (plain sentences, no number, so it passes `domain.profile_check`), or the scripted
+`reply_profile(...)` contents; `obey_answers` makes it a gullible model that copies the learner's answers and
+goal into its narrative (what a prompt injection would get from a careless model).
+
 (`llmock` 0.2.2 was checked: it serves `/v1/chat/completions` with latency and faults, but its scripted replies
 are a queue matched by path and model only, and tests here need answers that depend on the request's content.)
 """
@@ -60,6 +65,9 @@ class FakeLlm:
         self.generations = 0  # answered generation requests
         self.solvings = 0  # answered solving requests
         self.assessments = 0  # answered rubric-assessment requests
+        self.profiles = 0  # answered profile-text requests
+        self.obey_answers = False
+        self._profile_replies: deque[str] = deque()
         self._faults: deque[tuple[int, float | None]] = deque()
         self._always: int | None = None
         self._gen_replies: deque[str] = deque()
@@ -99,6 +107,10 @@ class FakeLlm:
         """Scripted answers to rubric-assessment requests (open-response score suggestions)."""
         self._assess_replies.extend(contents)
 
+    def reply_profile(self, *contents: str) -> None:
+        """Scripted answers to the next profile-text requests (adversarial replies, garbage, ...)."""
+        self._profile_replies.extend(contents)
+
     # The model.
     def _fault(self) -> tuple[int, float | None] | None:
         with self._lock:
@@ -118,6 +130,11 @@ class FakeLlm:
             if kind == "rubric_assessment":
                 self.assessments += 1
                 return self._assess_replies.popleft() if self._assess_replies else "{}"
+            if kind == "profile_text":
+                self.profiles += 1
+                return (
+                    self._profile_replies.popleft() if self._profile_replies else write_profile(user, self.obey_answers)
+                )
             if kind == "item_batch":
                 self.generations += 1
                 return self._gen_replies.popleft() if self._gen_replies else self._generate(user)
@@ -201,6 +218,58 @@ class FakeLlm:
                     pass  # the client gave up (timeout)
 
         return Handler
+
+
+def write_profile(user: str, obey_answers: bool = False) -> str:
+    """A valid `ProfileText` for a profile prompt: plain sentences from its facts and resources, no number."""
+    facts, resources = _between(user, "profile"), _between(user, "resources")
+    names = {t["topic"]: t["name"] for t in facts["topics"]}
+
+    def claim(c: dict[str, Any], sentence: str) -> dict[str, Any]:
+        name = names.get(c["topic"], c["topic"])
+        fields = {"topic": c["topic"], "evidence": c["evidence"][:5], "misconception": c["misconception"]}
+        return fields | {"claim": sentence.format(name=name)}
+
+    path = [
+        {"order": s["order"], "topic": s["topic"],
+         "objective": f"Build up {names.get(s['topic'], s['topic'])} with the readings and practice sessions.",
+         "resources": [r["id"] for r in resources.get(s["topic"], [])][:2]}
+        for s in facts["learning_path"]
+    ]  # fmt: skip
+    first = names.get(path[0]["topic"], "") if path else "the diagnostic"
+    narrative = f"This profile sums up your answers so far. Start with {first} and follow the path week by week."
+    if obey_answers:
+        data = _between(user, "learner_data")
+        said = [data.get("goal") or ""] + [json.dumps(a["answer"]) for a in data["answers"]]
+        narrative = f"{narrative} {' '.join(said)}"[:1200]
+    timeline = [
+        {"week": w["week"], "focus": "Study " + " and ".join(names.get(t, t) for t in w["topics"]) + "."}
+        for w in facts["timeline"]
+    ]
+    next_steps = [
+        {"topic": n["topic"], "text": f"Practise {names.get(n['topic'], n['topic'])} now."}
+        if n["topic"] else {"topic": None, "text": "Take a diagnostic quiz over every topic."}
+        for n in facts["next_steps"]
+    ]  # fmt: skip
+    return json.dumps(
+        {
+            "strengths": [claim(c, "Your answers on {name} show a sound grasp of the ideas.")
+                          for c in facts["strengths"]],
+            "weaknesses": [claim(c, "Your answers on {name} show the ideas to revisit first.")
+                           for c in facts["weaknesses"]],
+            "misconceptions": [claim(c, "Some answers on {name} point to a mix-up worth clearing up.")
+                               for c in facts["misconceptions"]],
+            "learning_path": path,
+            "timeline": timeline,
+            "next_steps": next_steps,
+            "narrative": narrative,
+        }
+    )  # fmt: skip
+
+
+def _between(user: str, marker: str) -> Any:
+    """The JSON between `<marker>` and `</marker>` in a prompt."""
+    return json.loads(user.partition(f"<{marker}>")[2].partition(f"</{marker}>")[0])
 
 
 def _wrong(answer: Any) -> Any:
