@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ai4d_core.adapters.sql.tables import Attempt, ItemRow, OutboxMessage, ProfileState, Response
-from ai4d_core.domain.profile import Evidence
+from ai4d_core.adapters.sql.tables import Attempt, ItemRow, OutboxMessage, ProfileState, Response, User
+from ai4d_core.domain.items import Item, parse_item
+from ai4d_core.domain.misconceptions import revealed_misconceptions
+from ai4d_core.domain.profile import Evidence, LearnerContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +42,73 @@ PRETEST = ("provisional", "review")  # answers to these versions were unscored p
 
 
 def evidence_of(conn: Connection, learner_id: int) -> list[Evidence]:
-    """The learner's scored answers with their items' 2PL parameters (`irt_parameters`); pretest answers
-    (to a version that was provisional, or since set aside) are not evidence."""
+    """The learner's graded answers with their items' 2PL parameters (`irt_parameters`) and the misconception
+    tags of the distractors they chose. Pretest answers (to a version that was provisional, or since set aside)
+    and open responses awaiting an educator's grade (score NULL) are not evidence."""
     rows = conn.execute(
-        select(Response.item_id, ItemRow.topic, ItemRow.level, ItemRow.body, Response.score, Response.answered_at)
+        select(
+            Response.item_id,
+            Response.item_version,
+            ItemRow.topic,
+            ItemRow.level,
+            ItemRow.body,
+            Response.answer,
+            Response.score,
+            Response.answered_at,
+        )
         .join(Attempt, Attempt.id == Response.attempt_id)
         .join(ItemRow, (ItemRow.id == Response.item_id) & (ItemRow.version == Response.item_version))
-        .where(Attempt.learner_id == learner_id, ItemRow.status.not_in(PRETEST))
+        .where(Attempt.learner_id == learner_id, ItemRow.status.not_in(PRETEST), Response.score.is_not(None))
     )
+    tags = _Tags()
     return [
-        Evidence(item_id, topic, level, *item_parameters(body), float(score), answered_at)
-        for item_id, topic, level, body, score, answered_at in rows
+        Evidence(
+            item_id,
+            topic,
+            level,
+            *item_parameters(body),
+            float(score),
+            answered_at,
+            misconceptions=tags.revealed(item_id, version, body, answer),
+        )
+        for item_id, version, topic, level, body, answer, score, answered_at in rows
     ]
+
+
+class _Tags:
+    """Misconception tags of the chosen distractors; an item version is parsed once, and only if it has tags."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, int], Item | None] = {}
+
+    def revealed(self, item_id: str, version: int, body: dict[str, Any], answer: str) -> tuple[str, ...]:
+        key = (item_id, version)
+        if key not in self._items:
+            self._items[key] = parse_item(body) if _has_tags(body) else None
+        item = self._items[key]
+        return () if item is None else revealed_misconceptions(item, _parsed(answer))
+
+
+def _has_tags(body: dict[str, Any]) -> bool:
+    choices = [*body.get("options", ()), *(o for gap in body.get("gaps", ()) for o in gap.get("options", ()))]
+    return bool(body.get("misconception")) or any(isinstance(c, dict) and c.get("misconception") for c in choices)
+
+
+def _parsed(stored: str) -> Any:
+    """A stored answer is JSON (an option id, a list of ids, a bool...); anything else stays the text."""
+    try:
+        return json.loads(stored)
+    except ValueError:
+        return stored
+
+
+def learner_context(conn: Connection, learner_id: int) -> LearnerContext:
+    """What the learner told us about themselves: their goal and weekly hours (unknown learner: nothing)."""
+    row = conn.execute(select(User.goal, User.hours_per_week).where(User.id == learner_id)).first()
+    if row is None:
+        return LearnerContext()
+    goal, hours = row
+    return LearnerContext(goal=goal or None, hours_per_week=None if hours is None else float(hours))
 
 
 def item_parameters(body: dict[str, Any]) -> tuple[float, float]:
