@@ -77,6 +77,15 @@ TEMPLATES: dict[str, MailTemplate] = {
         + _BUTTON.replace("$action", "Join the cohort")
         + "<p>Or enter the join code <b>$code</b> on your AI4D page.</p>",
     ),
+    "profile_ready": MailTemplate(
+        subject="Your new AI4D learning profile is ready",
+        fields=("link",),
+        text="Hello $display_name,\n\nA new version of your learning profile is ready. Read it on your AI4D page:"
+        "\n\n$link\n\nYou get this e-mail because you asked for it; turn it off in Settings on your AI4D page.\n",
+        html="<p>Hello $display_name,</p><p>A new version of your learning profile is ready.</p>"
+        + _BUTTON.replace("$action", "Open my profile")
+        + "<p>You get this e-mail because you asked for it; turn it off in Settings on your AI4D page.</p>",
+    ),
 }
 
 _HTML_FRAME = (

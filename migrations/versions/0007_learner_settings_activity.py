@@ -42,7 +42,7 @@ def upgrade() -> None:
         "profile_notifications",
         sa.Column("learner_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("mail_id", sa.BigInteger(), nullable=False),
+        sa.Column("mail_id", sa.BigInteger(), nullable=True),
         sa.Column("queued_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["learner_id"], ["users.id"], name=op.f("fk_profile_notifications_learner_id_users"), ondelete="CASCADE"

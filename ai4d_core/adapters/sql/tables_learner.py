@@ -44,7 +44,7 @@ class ProfileNotification(Base):
     __tablename__ = "profile_notifications"
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    mail_id: Mapped[int] = mapped_column(BigInteger)  # the mail_outbox row (sent or not, it is queued once)
+    mail_id: Mapped[int | None] = mapped_column(BigInteger)  # its mail_outbox row (set once queued, same transaction)
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
