@@ -66,6 +66,7 @@ class FakeLlm:
         self.solvings = 0  # answered solving requests
         self.assessments = 0  # answered rubric-assessment requests
         self.profiles = 0  # answered profile-text requests
+        self.profile_prompts: list[str] = []  # their user messages, as received
         self.obey_answers = False
         self._profile_replies: deque[str] = deque()
         self._faults: deque[tuple[int, float | None]] = deque()
@@ -132,6 +133,7 @@ class FakeLlm:
                 return self._assess_replies.popleft() if self._assess_replies else "{}"
             if kind == "profile_text":
                 self.profiles += 1
+                self.profile_prompts.append(user)
                 return (
                     self._profile_replies.popleft() if self._profile_replies else write_profile(user, self.obey_answers)
                 )
