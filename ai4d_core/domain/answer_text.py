@@ -29,6 +29,7 @@ _CLAUSE = re.compile(r"[,:()\[\]{}]|\s[-\u2013\u2014]+\s|\u2013|\u2014")
 _WORD = re.compile(r"[^\W_]+")
 _NOT = re.compile(r"n't\b")
 _IRREGULAR_NOT = {"can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not"}
+_IDENTIFIER_NOT = re.compile(r"\b(not|no|non)_(?=[^\W_])")
 _IRREGULAR = re.compile(r"\b(?:can't|cannot|won't|shan't)")
 _ARTICLES = frozenset({"a", "an", "the"})
 _PRONOUNS = frozenset({"i", "we", "you", "they", "it", "he", "she", "this", "that", "then"})
@@ -36,16 +37,19 @@ _LINKS = frozenset(
     {"but", "however", "whereas", "although", "though", "yet", "while", "except", "because", "since", "so",
      "which", "otherwise", "then", "instead", "rather", "unless", "thus", "therefore", "hence"}
 )  # fmt: skip
+_NO_LINKS = frozenset(("so", w) for w in ("far", "much", "many", "few", "long", "large", "big", "small", "well"))
 _CUES = frozenset(
     {"not", "no", "never", "without", "avoid", "avoids", "avoided", "avoiding", "nor", "neither", "none",
-     "nothing", "unnecessary", "needless", "unsuitable", "impractical", "unrealistic", "inefficient"}
+     "nothing", "unnecessary", "needless", "unsuitable", "impractical", "unrealistic", "inefficient",
+     "skip", "skips", "skipping"}
 )  # fmt: skip
 _CUE_PAIRS = frozenset({("instead", "of"), ("rather", "than"), ("fail", "to"), ("fails", "to"), ("failed", "to")})
 _NOT_CUES = frozenset({("not", "only"), ("not", "just"), ("not", "merely"), ("no", "matter"), ("not", "least")})
 _TRAILING = frozenset({"unnecessary", "pointless", "useless", "needless", "overkill", "irrelevant", "pointlessly"})
 _TRAILING_AFTER_NOT = frozenset(
     {"needed", "necessary", "required", "useful", "helpful", "important", "worth", "relevant", "help", "helps",
-     "matter", "matters", "work", "works", "essential", "advisable", "recommended", "good", "wise"}
+     "matter", "matters", "work", "works", "essential", "advisable", "recommended", "good", "wise",
+     "concern", "problem", "issue"}
 )  # fmt: skip
 _SPELLINGS = (
     (re.compile(r"(?<=\w{3})is(e|es|ed|ing|er|ers|ation|ations|ational)$"), r"iz\1"),
@@ -67,6 +71,7 @@ def plain_words(text: str) -> list[str]:
     """The lower-case words of a text, `n't` read as `not`, articles left out (not stemmed)."""
     text = unicodedata.normalize("NFC", text).casefold().replace("\u2019", "'")
     text = _NOT.sub(" not", _IRREGULAR.sub(lambda m: _IRREGULAR_NOT[m.group(0)], text))
+    text = _IDENTIFIER_NOT.sub(r"\1", text)  # not_null is a name, not a negation
     return [w for w in _WORD.findall(text) if w not in _ARTICLES]
 
 
@@ -108,7 +113,7 @@ def _clauses(sentence: str) -> list[list[str]]:
         words = plain_words(part)
         for i, word in enumerate(words):
             following = words[i + 1] if i + 1 < len(words) else ""
-            starts = word in _LINKS and (word, following) not in _CUE_PAIRS
+            starts = word in _LINKS and (word, following) not in _CUE_PAIRS and (word, following) not in _NO_LINKS
             starts = starts or (word == "and" and following in _PRONOUNS)
             if starts and current:
                 clauses.append(current)
