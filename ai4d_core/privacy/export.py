@@ -67,6 +67,10 @@ def _postgres_rows(store: PersonalStore, rows: list[dict[str, Any]], s: Subject)
         for row in rows:
             if row["grader_id"] is not None:
                 row["grader_id"] = "you" if row["grader_id"] == s.id else ANOTHER
+    elif store.name == "profile_review_requests":
+        for row in rows:
+            if row["resolved_by"] is not None:
+                row["resolved_by"] = "you" if row["resolved_by"] == s.id else ANOTHER
     elif store.name == "mail_outbox":
         for row in rows:
             row["text_body"] = files.redact_tokens(row["text_body"])

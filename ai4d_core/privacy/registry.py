@@ -96,6 +96,12 @@ POSTGRESQL: tuple[PersonalStore, ...] = (
         "dates)", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("learner_settings", ("learner_id",), "id", "their time zone, leaderboard and e-mail opt-ins, and their "
         "leaderboard pseudonym", _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
+    _pg("profile_review_requests", ("learner_id", "resolved_by"), "id", "their requests for a review of their "
+        "profile (with their note), and the requests they resolved as an educator",
+        "every column; a resolver other than them shown as 'another account'", Erasure.DELETE,
+        "their requests deleted; in requests they resolved, resolved_by set to NULL"),
+    _pg("profile_reruns", ("started_by",), "id", "profile re-runs they started as an educator (flow run id, count)",
+        _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("profile_notifications", ("learner_id",), "id", "which profile versions they were e-mailed about, and when",
         _ALL_BUT_HASHES, Erasure.DELETE, "deleted"),
     _pg("outbox", ("payload.learner_id",), "payload", "profiles waiting to reach MongoDB",

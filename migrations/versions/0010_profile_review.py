@@ -57,7 +57,7 @@ def upgrade() -> None:
         "profile_reruns",
         sa.Column("flow_run_id", sa.Uuid(), nullable=False),
         sa.Column("started_by", sa.Integer(), nullable=True),
-        sa.Column("learner_ids", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("n_learners", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("extra", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
         sa.ForeignKeyConstraint(

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, text
 from ai4d_core import policy
 from ai4d_core.adapters.sql import privacy as privacy_sql
 from ai4d_core.adapters.sql.tables import AuditEntry, AuthToken, Cohort, CohortInvite, CohortMember, ScoreSuggestion
+from ai4d_core.adapters.sql.tables_review import ProfileRerun, ProfileReviewRequest
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.keys import key_answer
 from ai4d_core.item_bank import load_demo_items
@@ -109,6 +110,9 @@ def _populate(c: Container, email: str, password_hash: str) -> Person:
             status="suggested", comment="fine", model="test-model", prompt_version="v1",
         ))  # fmt: skip
     analyze_profiles(c)
+    with c.engine.begin() as conn:  # a review request of theirs, and a re-run as if they had started one
+        conn.execute(insert(ProfileReviewRequest).values(learner_id=uid, note="please look at my path"))
+        conn.execute(insert(ProfileRerun).values(flow_run_id=uuid.uuid4(), started_by=uid, n_learners=1))
     c.mongo_db["activity"].insert_one({"learner_id": uid, "at": datetime.now(UTC), "event": "quiz_submitted"})
     token = new_token()
     enqueue_mail(c, "verify", email, uid, link=f"{c.settings.public_url.rstrip('/')}/verify?token={token}")

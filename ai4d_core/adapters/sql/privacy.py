@@ -46,6 +46,7 @@ from ai4d_core.adapters.sql.tables import (
 from ai4d_core.adapters.sql.tables_gamification import BadgeAward, XpAward
 from ai4d_core.adapters.sql.tables_grading import Grade
 from ai4d_core.adapters.sql.tables_learner import LearnerSettingsRow, ProfileNotification
+from ai4d_core.adapters.sql.tables_review import ProfileRerun, ProfileReviewRequest
 from ai4d_core.privacy.subject import Subject
 
 ERASED = "[erased]"
@@ -79,6 +80,10 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
     "badge_awards": lambda s: BadgeAward.learner_id == s.id,
     "learner_settings": lambda s: LearnerSettingsRow.learner_id == s.id,
     "profile_notifications": lambda s: ProfileNotification.learner_id == s.id,
+    "profile_review_requests": lambda s: or_(
+        ProfileReviewRequest.learner_id == s.id, ProfileReviewRequest.resolved_by == s.id
+    ),
+    "profile_reruns": lambda s: ProfileRerun.started_by == s.id,
     "outbox": lambda s: OutboxMessage.payload["learner_id"].astext == str(s.id),
     "mail_outbox": lambda s: or_(MailMessage.user_id == s.id, func.lower(MailMessage.to_address) == s.email),
     "audit_log": lambda s: or_(AuditEntry.actor_id == s.id, AuditEntry.target_id == s.id, _audit_email(s)),
@@ -88,7 +93,8 @@ WHERE: dict[str, Callable[[Subject], ColumnElement[bool]]] = {
 DELETE_ORDER = (
     "xp_awards", "badge_awards",
     "score_suggestions", "responses", "attempts", "quiz_answers", "quiz_sessions", "submissions", "profile_state",
-    "learner_settings", "profile_notifications", "outbox", "mail_outbox", "sessions", "auth_tokens",
+    "learner_settings", "profile_notifications", "profile_review_requests", "profile_reruns",
+    "outbox", "mail_outbox", "sessions", "auth_tokens",
     "cohort_members", "login_attempts",
 )  # fmt: skip
 
@@ -130,9 +136,13 @@ def erase_rows(conn: Connection, s: Subject) -> dict[str, int]:
     """Delete, clear or scrub every row of the person, in the caller's transaction; counts per table."""
     counts = {"grades": conn.execute(delete(Grade).where(Grade.learner_id == s.id)).rowcount}
     counts["grades"] += conn.execute(update(Grade).where(Grade.grader_id == s.id).values(grader_id=None)).rowcount
+    resolved = update(ProfileReviewRequest).where(  # others' requests they resolved stay, without them
+        ProfileReviewRequest.resolved_by == s.id, ProfileReviewRequest.learner_id != s.id
+    )
+    counts["profile_review_requests"] = conn.execute(resolved.values(resolved_by=None)).rowcount
     for table in DELETE_ORDER:
         t = Base.metadata.tables[table]
-        counts[table] = conn.execute(delete(t).where(WHERE[table](s))).rowcount
+        counts[table] = counts.get(table, 0) + conn.execute(delete(t).where(WHERE[table](s))).rowcount
     for table, model in (("cohorts", Cohort), ("cohort_invites", CohortInvite)):
         counts[table] = conn.execute(update(model).where(WHERE[table](s)).values(created_by=None)).rowcount
     counts["audit_log"] = _scrub_audit(conn, s)

@@ -34,7 +34,7 @@ class ReviewRequest:
 class Rerun:
     flow_run_id: uuid.UUID
     started_by: int | None
-    learner_ids: list[int]
+    n_learners: int
     started_at: datetime
     extra: dict[str, Any]
 
@@ -112,7 +112,7 @@ class SqlProfileReviewStore:
     def add_rerun(
         self, flow_run_id: uuid.UUID, by: int | None, learner_ids: Sequence[int], extra: dict[str, Any]
     ) -> None:
-        values = {"flow_run_id": flow_run_id, "started_by": by, "learner_ids": list(learner_ids), "extra": extra}
+        values = {"flow_run_id": flow_run_id, "started_by": by, "n_learners": len(learner_ids), "extra": extra}
         with self._engine.begin() as conn:
             conn.execute(insert(ProfileRerun).values(**values))
 

@@ -48,6 +48,6 @@ class ProfileRerun(Base):
     __tablename__ = "profile_reruns"
     flow_run_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    learner_ids: Mapped[list[int]] = mapped_column(JSONB)
+    n_learners: Mapped[int] = mapped_column(Integer)  # how many (the audit entry has the count too)
     started_at: Mapped[datetime] = _now()
-    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")  # e.g. request ids
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")  # e.g. all fallbacks
