@@ -41,7 +41,7 @@ _NO_LINKS = frozenset(("so", w) for w in ("far", "much", "many", "few", "long", 
 _CUES = frozenset(
     {"not", "no", "never", "without", "avoid", "avoids", "avoided", "avoiding", "nor", "neither", "none",
      "nothing", "unnecessary", "needless", "unsuitable", "impractical", "unrealistic", "inefficient",
-     "skip", "skips", "skipping"}
+     "skip", "skips", "skipping", "stop"}
 )  # fmt: skip
 _CUE_PAIRS = frozenset({("instead", "of"), ("rather", "than"), ("fail", "to"), ("fails", "to"), ("failed", "to")})
 _NOT_CUES = frozenset({("not", "only"), ("not", "just"), ("not", "merely"), ("no", "matter"), ("not", "least")})
