@@ -17,6 +17,7 @@ BENCHMARKS = {
     "cat_simulation": "bench.cat_simulation",
     "calibration": "bench.calibration",
     "quiz_round_trip": "bench.quiz_round_trip",
+    "llm_profiles": "bench.llm_profiles",
 }
 
 
