@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     import panel as pn
     from panel.command.serve import Serve
 
+    from dashboards import admin, educator, learner, server_gc  # noqa: F401 (imported before the freeze)
     from dashboards.error_pages import auth_template
+
+    server_gc.tune()
 
     class HardenedServe(Serve):
         def customize_kwargs(self, args: argparse.Namespace, kwargs: dict[str, Any]) -> dict[str, Any]:
