@@ -6,10 +6,12 @@ coverage scored 1.0, 1.0, 0.74 and 0.72.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from ai4d_core.domain import rubric_suggestion
 from ai4d_core.domain.items import OpenResponseItem, parse_item, public_view
 from ai4d_core.domain.scoring import AnswerError, open_response_coverage, score_answer
 from ai4d_core.item_bank import load_curated_bank
@@ -137,3 +139,14 @@ def test_answers_that_are_not_text_or_too_long_are_refused_naming_the_item() -> 
         open_response_coverage(ITEM, 3)
     with pytest.raises(AnswerError, match="longer than 600 words"):
         open_response_coverage(ITEM, "word " * 601)
+
+
+def test_the_llm_prompt_describes_the_misconceptions_and_their_tags_lower_its_suggestion() -> None:
+    _system, user = rubric_suggestion.messages(ITEM, "Deeper trees.")
+    assert '"tag": "more_capacity"' in user["content"] and '"or_denying": ["cross-validation"]' in user["content"]
+    criteria = [{"name": "remedy", "coverage": 1}, {"name": "check", "coverage": 0.5}]
+    reply = json.dumps({"criteria": criteria, "misconceptions": ["more_capacity"]})
+    assert rubric_suggestion.suggested_score(ITEM, reply)[0] == pytest.approx(0.75 - 0.3)
+    assert rubric_suggestion.suggested_score(ITEM, json.dumps({"criteria": criteria}))[0] == 0.75
+    with pytest.raises(rubric_suggestion.SuggestionError, match="does not have"):
+        rubric_suggestion.suggested_score(ITEM, json.dumps({"criteria": criteria, "misconceptions": ["invented"]}))
