@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import panel as pn
 
+from dashboards.badges_page import BadgesState, BadgesView, HeaderStatus
+from dashboards.badges_page import connect as connect_badges
 from dashboards.cohort_views import LearnerCohortsState, LearnerCohortsView, join_code_from_request
 from dashboards.common import container, current_identity, ended, guarded
 from dashboards.history_page import HistoryState, HistoryView
@@ -20,7 +22,7 @@ from dashboards.profile_page import ProfileState, ProfileView
 from dashboards.quiz_page import QuizState
 from dashboards.quiz_view import QuizView
 
-SECTIONS = ("Quiz", "History", "Profile", "Cohorts", "Your data")
+SECTIONS = ("Quiz", "History", "Profile", "Badges", "Cohorts", "Your data")
 
 
 def app() -> pn.viewable.Viewable:
@@ -35,13 +37,16 @@ def app() -> pn.viewable.Viewable:
     profile = ProfileState(container=c, identity=identity)
     join_code = join_code_from_request()
     cohorts = LearnerCohortsState(container=c, identity=identity, join_code=join_code)
+    badges = BadgesState(container=c, identity=identity)
     privacy = PrivacyView.for_page(c, identity)
     privacy.state.param.watch(lambda event: privacy.state.param.update(ended=True) if event.new else None, "erased")
     page = LearnerLayout(
-        user=identity.user, active="Cohorts" if join_code else "Quiz",
+        user=identity.user, active="Cohorts" if join_code else "Quiz", status=HeaderStatus(state=badges),
         sections=list(zip(SECTIONS, [QuizView(state=quiz), HistoryView(state=history), ProfileView(state=profile),
-                                     LearnerCohortsView(state=cohorts), privacy], strict=True)),
+                                     BadgesView(state=badges), LearnerCohortsView(state=cohorts), privacy],
+                          strict=True)),
     )  # fmt: skip
+    connect_badges(badges, quiz, page)  # the header's XP, level and streak follow each answer
     # Opening History shows the answers just given.
     page.param.watch(lambda event: history.load() if event.new == "History" else None, "active")
     return guarded(

@@ -60,15 +60,17 @@ def use_phone_template() -> None:
         pn.state.curdoc.template = PHONE_TEMPLATE
 
 
-def page_header(title: str, user: SessionUser) -> pn.FlexBox:
-    """The app title, who is signed in, and the Change password / Log out links; wraps on a narrow screen."""
+def page_header(title: str, user: SessionUser, status: Any = None) -> pn.FlexBox:
+    """The app title, who is signed in, `status` (the learner's XP, level and streak) if given, and the Change
+    password / Log out links; wraps on a narrow screen."""
     who = markdown(f"Signed in as **{user.display_name}** ({user.role})", margin=(0, 10))
     links = pn.pane.Markdown(
         "[Change password](/account/password) · [Log out](/logout)",
         disable_anchors=True, css_classes=["ai4d-logout"], margin=(0, 10),
     )  # fmt: skip
     return pn.FlexBox(
-        pn.pane.Markdown(f"# {title}", margin=(0, 10), styles={"font-size": "0.8rem"}), who, links,
+        pn.pane.Markdown(f"# {title}", margin=(0, 10), styles={"font-size": "0.8rem"}), who,
+        *([status] if status is not None else []), links,
         flex_wrap="wrap", justify_content="space-between", align_items="center", sizing_mode="stretch_width",
         css_classes=["ai4d-header"],
     )  # fmt: skip
@@ -81,6 +83,7 @@ class LearnerLayout(Viewer):
     user = param.ClassSelector(class_=SessionUser, allow_None=NoNone)
     sections = param.List(default=[], item_type=tuple, doc="(name, viewable) in navigation order")
     active = param.String(default="", doc="the section shown (the first one when empty)")
+    status = param.Parameter(default=None, doc="a viewable shown in the header (XP, level and streak)")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -88,7 +91,7 @@ class LearnerLayout(Viewer):
         if self.active not in names:
             self.active = names[0] if names else ""
         self._buttons = {
-            name: pn.widgets.Button(name=name, stylesheets=[NAV_CSS], sizing_mode="fixed", width=112) for name in names
+            name: pn.widgets.Button(label=name, stylesheets=[NAV_CSS], sizing_mode="fixed", width=112) for name in names
         }
         for name, button in self._buttons.items():
             button.on_click(partial(self._open, name))
@@ -116,7 +119,7 @@ class LearnerLayout(Viewer):
             css_classes=["ai4d-nav"],
         )  # fmt: skip
         return pn.Column(
-            page_header(self.title, self.user), nav, *self._panes.values(),
+            page_header(self.title, self.user, self.status), nav, *self._panes.values(),
             sizing_mode="stretch_width", max_width=1000, styles={"margin": "0 auto"}, stylesheets=[PAGE_CSS],
         )  # fmt: skip
 

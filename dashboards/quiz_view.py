@@ -16,6 +16,7 @@ from param.parameters import NoNone
 
 from ai4d_core.domain.feedback import Feedback
 from ai4d_core.services.quiz_types import Answered, QuizTurn, Summary
+from dashboards.badges_page import earned_notice
 from dashboards.common import format_number, markdown
 from dashboards.quiz_page import QuizState
 from dashboards.quiz_text import escaped, feedback_text
@@ -144,6 +145,8 @@ class QuizView(Viewer):
             parts.append(pn.widgets.Button.from_param(s.param.submit, color="primary", width=160, disabled=blocked))
         else:
             parts.append(feedback_pane(turn.question, s.result.feedback))
+            if (notice := earned_notice(s.result.effects)) is not None:  # +XP, "Badge earned: ..."
+                parts.append(notice)
             event = s.param.next if isinstance(s.result.next, QuizTurn) else s.param.finish
             parts.append(pn.widgets.Button.from_param(event, color="primary", width=180))
         parts.append(markdown(_progress(turn, s.result), css_classes=["ai4d-progress"]))
