@@ -114,7 +114,9 @@ class ReviewState(PageState):
             return f"Request resolved: {OUTCOME_LABELS[outcome].lower()}." if done else "Already resolved."
 
         if self.attempt(act):
+            said = self.message
             self.load()
+            self.message = said
 
     def poll(self) -> None:
         """Read the followed re-run's progress (blocking HTTP: call off the event loop); reload when it ends."""
@@ -196,7 +198,7 @@ class ReviewView(Viewer):
             text_column(llm_title, entry.llm_text), flex_wrap="wrap", gap="16px", sizing_mode="stretch_width",
         )  # fmt: skip
         p = self.state.param
-        actions: list[pn.widgets.Widget] = [pn.widgets.Button.from_param(p.rerun_one, button_type="primary", width=190)]
+        actions: list[pn.widgets.Widget] = [pn.widgets.Button.from_param(p.rerun_one, color="primary", width=190)]
         if entry.request:
             actions += [
                 pn.widgets.Select.from_param(p.outcome, width=150),
@@ -221,8 +223,8 @@ class ReviewView(Viewer):
         p = self.state.param
         return pn.Column(
             pn.pane.Markdown("### Profile review"),
-            pn.Row(pn.widgets.Button.from_param(p.refresh, button_type="light", width=100),
-                   pn.widgets.Button.from_param(p.rerun_all, button_type="primary", width=190)),
+            pn.Row(pn.widgets.Button.from_param(p.refresh, color="light", width=100),
+                   pn.widgets.Button.from_param(p.rerun_all, color="primary", width=190)),
             self._progress, self._message, self._queue, self._detail, sizing_mode="stretch_width",
         )  # fmt: skip
 
