@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import product
+from itertools import islice, product
 from typing import Literal
 
 from ai4d_core.domain.answer_text import Part, Sentence, phrase_parts, read
 from ai4d_core.domain.item_types import OpenResponseItem
 
 COPIED_RUN = 5  # this many consecutive words that are also consecutive in the stem count as copied
+MAX_TRIES = 4096
 Status = Literal["covered", "negated", "missing", "in_stem"]
 
 
@@ -75,8 +76,9 @@ def _starts(stems: tuple[str, ...], part: Part) -> list[int]:
 
 
 def _occurrences(sentence: Sentence, parts: tuple[Part, ...]) -> Iterator[set[int]]:
-    """Each occurrence of the phrasing in the sentence (parts in order, not overlapping), as word positions."""
-    for starts in product(*(_starts(sentence.stems, p) for p in parts)):
+    """Each occurrence of the phrasing in the sentence (parts in order, not overlapping), as word positions; at
+    most `MAX_TRIES` combinations of the parts' places are tried (a long run-on sentence stays cheap)."""
+    for starts in islice(product(*(_starts(sentence.stems, p) for p in parts)), MAX_TRIES):
         ends = [s + len(p.stems) for s, p in zip(starts, parts, strict=True)]
         if all(ends[j] <= starts[j + 1] for j in range(len(parts) - 1)):
             yield {k for s, e in zip(starts, ends, strict=True) for k in range(s, e)}
@@ -166,4 +168,22 @@ def coverage(item: OpenResponseItem, answer: str) -> RubricCoverage:
     return RubricCoverage(min(1.0, max(0.0, raw)), tuple(criteria), tuple(concepts), tuple(revealed), share)
 
 
-__all__ = ["COPIED_RUN", "ConceptResult", "CriterionResult", "MisconceptionResult", "RubricCoverage", "coverage"]
+def phrasings_in_stem(item: OpenResponseItem) -> tuple[str, ...]:
+    """The rubric's phrasings (concepts and misconceptions) that the stem itself holds: they can never count."""
+    stem, _ = _stem_reading(item.stem)
+    text = _Answer(stem, (), ())
+    phrasings = [p for c in item.rubric for concept in c.concepts for p in concept]
+    phrasings += [p for m in item.misconceptions for p in m.phrasings + m.when_negated]
+    return tuple(p for p in phrasings if text.in_stem(p))
+
+
+__all__ = [
+    "COPIED_RUN",
+    "MAX_TRIES",
+    "ConceptResult",
+    "CriterionResult",
+    "MisconceptionResult",
+    "RubricCoverage",
+    "coverage",
+    "phrasings_in_stem",
+]

@@ -13,6 +13,7 @@ import pytest
 
 from ai4d_core.domain import rubric_suggestion
 from ai4d_core.domain.items import OpenResponseItem, parse_item, public_view
+from ai4d_core.domain.rubric_coverage import phrasings_in_stem
 from ai4d_core.domain.scoring import AnswerError, open_response_coverage, score_answer
 from ai4d_core.item_bank import load_curated_bank
 
@@ -108,6 +109,7 @@ def test_words_of_the_stem_and_copied_runs_earn_nothing() -> None:
     # `training data` is in the stem: never evidence, whatever the answer says around it
     looked = open_response_coverage(ITEM, "Look at the training data.")
     assert looked.score == 0 and looked.concepts[2].status == "missing"
+    assert phrasings_in_stem(ITEM) == ("training data",)
     assert _score("Your model overfits its training data. Explain what you would do about it.") == 0
     # a phrasing partly inside a run of 5 or more words copied from the stem does not count either
     copied = _open(ITEM.model_dump() | {"stem": "Would you keep a holdout set for the final check?"})
