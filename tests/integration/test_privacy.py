@@ -36,7 +36,8 @@ from ai4d_core.privacy.registry import (
 )
 from ai4d_core.security.passwords import hash_password
 from ai4d_core.security.tokens import new_token
-from ai4d_core.services import accounts, audit, privacy, quiz_sessions
+from ai4d_core.services import accounts, audit, learner_settings, privacy, quiz_sessions
+from ai4d_core.services.activity import relay_activity
 from ai4d_core.services.analysis import analyze_profiles
 from ai4d_core.services.ingest import ingest_pending
 from ai4d_core.services.mail import enqueue_mail
@@ -113,6 +114,8 @@ def _populate(c: Container, email: str, password_hash: str) -> Person:
     with c.engine.begin() as conn:  # a review request of theirs, and a re-run as if they had started one
         conn.execute(insert(ProfileReviewRequest).values(learner_id=uid, note="please look at my path"))
         conn.execute(insert(ProfileRerun).values(flow_run_id=uuid.uuid4(), started_by=uid, n_learners=1))
+    learner_settings.update(c, learner, time_zone="Europe/Paris", notify_profile_ready=True)
+    relay_activity(c)  # their events, and the profile-ready e-mail they asked for
     c.mongo_db["activity"].insert_one({"learner_id": uid, "at": datetime.now(UTC), "event": "quiz_submitted"})
     token = new_token()
     enqueue_mail(c, "verify", email, uid, link=f"{c.settings.public_url.rstrip('/')}/verify?token={token}")
