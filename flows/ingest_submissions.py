@@ -32,7 +32,8 @@ def load_pending(params: IngestParams) -> dict[str, int]:
 
 @task(retries=1, retry_delay_seconds=30)
 def suggest_open_response_scores() -> dict[str, int]:
-    """An LLM's second opinion on new open responses, stored beside the rule-based score (which stays final)."""
+    """An LLM's suggested score for new open responses, stored beside the rules' one for the educator who grades
+    them (`services.grading`)."""
     with bootstrap() as c:
         report = suggest_open_scores(c)
     print(report)

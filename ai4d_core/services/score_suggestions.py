@@ -1,4 +1,5 @@
-"""LLM-suggested scores for open responses: stored next to the rule-based score, which stays the final one."""
+"""LLM-suggested scores for open responses: stored next to the rules' suggestion; an educator's grade is the
+only score that counts (`services.grading`, which shows both suggestions in the grading queue)."""
 
 from __future__ import annotations
 

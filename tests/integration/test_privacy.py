@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, text
 from ai4d_core import policy
 from ai4d_core.adapters.sql import privacy as privacy_sql
 from ai4d_core.adapters.sql.tables import AuditEntry, AuthToken, Cohort, CohortInvite, CohortMember, ScoreSuggestion
+from ai4d_core.adapters.sql.tables_grading import Grade
 from ai4d_core.adapters.sql.tables_review import ProfileRerun, ProfileReviewRequest
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.keys import key_answer
@@ -109,6 +110,9 @@ def _populate(c: Container, email: str, password_hash: str) -> Person:
         conn.execute(insert(ScoreSuggestion).values(
             attempt_id=receipt.submission.id, item_id=items[0].id, rule_score=1.0, suggested_score=0.5,
             status="suggested", comment="fine", model="test-model", prompt_version="v1",
+        ))  # fmt: skip
+        conn.execute(insert(Grade).values(  # as if an educator had graded it (an admin here: no grader id)
+            attempt_id=receipt.submission.id, item_id=items[0].id, learner_id=uid, score=1.0, current=True,
         ))  # fmt: skip
     analyze_profiles(c)
     with c.engine.begin() as conn:  # a review request of theirs, and a re-run as if they had started one

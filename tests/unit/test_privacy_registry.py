@@ -43,7 +43,7 @@ def test_every_model_table_is_classified_and_registered_columns_exist() -> None:
 
 def test_export_and_erasure_cover_every_registered_table() -> None:
     personal = {s.name for s in of_kind(StoreKind.POSTGRESQL)}
-    erased = set(sql.DELETE_ORDER) | {"cohorts", "cohort_invites", "audit_log", "users"}
+    erased = set(sql.DELETE_ORDER) | {"cohorts", "cohort_invites", "audit_log", "users", "grades"}
     assert set(sql.WHERE) == personal
     assert erased == personal
     refs = [s.ref for s in REGISTRY]

@@ -313,7 +313,7 @@ __all__ = [
 
 
 class ScoreSuggestion(Base):
-    """An LLM's suggested score for an open response, kept next to the rule-based score (which stays final)."""
+    """An LLM's suggested score for an open response, kept next to the rules' one (an educator's grade is final)."""
 
     __tablename__ = "score_suggestions"
     attempt_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
