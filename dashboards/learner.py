@@ -18,7 +18,7 @@ from dashboards.common import container, current_identity, ended, guarded
 from dashboards.history_page import HistoryState, HistoryView
 from dashboards.learner_layout import LEARNER_CSS, LearnerLayout, use_phone_template
 from dashboards.privacy_views import PrivacyView, goodbye
-from dashboards.profile_page import ProfileState, ProfileView
+from dashboards.profile_page import ProfileState, ProfileView, connect
 from dashboards.quiz_page import QuizState
 from dashboards.quiz_view import QuizView
 
@@ -46,13 +46,14 @@ def app() -> pn.viewable.Viewable:
                                      BadgesView(state=badges), LearnerCohortsView(state=cohorts), privacy],
                           strict=True)),
     )  # fmt: skip
+    connect(profile, quiz, page)  # next steps open a quiz; new profile versions show by themselves
     connect_badges(badges, quiz, page)  # the header's XP, level and streak follow each answer
     # Opening History shows the answers just given.
     page.param.watch(lambda event: history.load() if event.new == "History" else None, "active")
     return guarded(
         identity, page, quiz, ["start", "submit", "next", "finish", "new_quiz", "abandon", "keep"],
-        parts=[(history, ["refresh"]), (profile, ["refresh"]), (cohorts, ["join", "leave"]),
-               (privacy.state, ["delete"])],
+        parts=[(history, ["refresh"]), (profile, ["refresh", "ask_review", "opened", "launch"]),
+               (cohorts, ["join", "leave"]), (privacy.state, ["delete"])],
         final=lambda: goodbye() if privacy.state.erased else ended(),
     )  # fmt: skip
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 import panel as pn
@@ -20,7 +19,6 @@ from dashboards import common
 from dashboards.auth import safe_next
 from dashboards.educator import NO_AGGREGATES, NOT_ALLOWED, EducatorState, EducatorView
 from dashboards.page_session import PageIdentity
-from dashboards.profile_page import NO_PROFILE, ProfileState, ProfileView
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"
@@ -47,73 +45,6 @@ def _html_of(viewable: Any) -> str:
     """The HTML the browser would get from every Markdown pane in `viewable`."""
     panes = viewable.select(pn.pane.Markdown) if hasattr(viewable, "select") else [viewable]
     return "\n".join(html.unescape(pane._transform_object(pane.object)["object"]) for pane in panes)
-
-
-def test_after_logout_the_profile_refuses_to_refresh(bank: Container) -> None:
-    identity, token = _sign_in(bank, "ada@example.org")
-    profile = ProfileState(container=bank, identity=identity)
-    accounts.logout(bank, token)
-    bank.profiles.put(_profile(identity.user.id))
-    profile.param.trigger("refresh")
-    assert profile.profile is None and profile.ended and profile.message == common.SESSION_ENDED
-
-
-def _profile(learner_id: int) -> dict[str, Any]:
-    evil = "<script>alert(1)</script>"
-    return {
-        "learner_id": learner_id, "version": 1,
-        "overall_level": {"level": 2, "label": "Novice"},
-        "topics": [{"topic": "python", "n_responses": 3, "mean_score": 0.6667, "ability": 0.31, "se": 0.8,
-                    "mastery": "proficient", "evidence": ["py-001"]}],
-        "strengths": [{"topic": "python", "claim": "Knows list methods", "evidence": ["py-001"]}],
-        "weaknesses": [], "misconceptions": [],
-        "learning_path": [{"order": 1, "topic": "sql", "objective": "Joins", "resources": ["SQL book"],
-                           "estimated_hours": 2.0}],
-        "timeline": [{"week": 1, "focus": "SQL joins"}],
-        "next_steps": ["Practise joins"],
-        "narrative": f"Good start {evil} [phish](https://evil.example/) https://evil.example/",
-        "provenance": {"source": "rules", "model": None, "generated_at": "2026-01-01T00:00:00Z"},
-    }  # fmt: skip
-
-
-def _profile_state(c: Container) -> ProfileState:
-    identity, _ = _sign_in(c, "ada@example.org")
-    return ProfileState(container=c, identity=identity)
-
-
-def test_the_profile_tab_waits_for_the_first_analysis_then_shows_it_escaped(bank: Container) -> None:
-    state = _profile_state(bank)
-    assert state.profile is None
-    assert NO_PROFILE in _html_of(ProfileView(state=state)._profile())
-
-    bank.profiles.put(_profile(state.user.id))
-    state.param.trigger("refresh")
-
-    assert state.profile is not None and state.profile["version"] == 1
-    shown = _html_of(ProfileView(state=state)._profile())
-    assert "Overall level 2: Novice" in shown and "Knows list methods" in shown and "Practise joins" in shown
-    assert "<script>" not in shown and "&lt;script&gt;" in shown and "<a " not in shown
-
-
-def test_the_profile_claims_mastery_only_where_the_se_is_small_enough(bank: Container) -> None:
-    state = _profile_state(bank)
-    profile = _profile(state.user.id)
-    sure = {**profile["topics"][0], "topic": "sql", "se": 0.3, "mastery": "mastered"}
-    profile["topics"] = [{**profile["topics"][0], "se": 0.8, "mastery": "mastered"}, sure]
-    bank.profiles.put(profile)
-    state.param.trigger("refresh")
-
-    shown = re.sub(r"\s+", " ", _html_of(ProfileView(state=state)._profile()))
-    assert "<td>python</td> <td>not enough evidence yet</td>" in shown
-    assert "<td>sql</td> <td>mastered</td>" in shown
-
-
-def test_a_learner_sees_only_their_own_profile(bank: Container) -> None:
-    state = _profile_state(bank)
-    other, _ = _sign_in(bank, "grace@example.org")
-    bank.profiles.put(_profile(other.user.id))
-    state.param.trigger("refresh")
-    assert state.profile is None
 
 
 def test_an_educator_sees_no_aggregates_before_the_warehouse_exists(bank: Container) -> None:
