@@ -4,7 +4,8 @@ It plays a model that writes items and solves them: a generation request (respon
 `count` deterministic items of the asked topic, type and batch number, and the server remembers each item's
 right answer by stem; a solving request (`solutions`) gets those answers back. Scenario controls, all from
 Python: `latency_s`, `fail(n, status, retry_after)` for the next n requests, `fail_always`,
-`rate_limit_every` (every k-th request gets 429 with Retry-After), `reply_generation` / `reply_solving`
+`rate_limit_every` (every k-th request gets 429 with Retry-After), `error_every` (500), `slow_every` and
+`slow_s` (every k-th request that much slower: a timeout), `reply_generation` / `reply_solving`
 (raw content for the next such requests: invalid JSON, wrong schema, 1 MB, HTML...), `wrong_solutions`.
 
 It also writes profile text (response format `profile_text`): a valid `ProfileText` built from the request's
@@ -59,6 +60,10 @@ class FakeLlm:
     def __init__(self, latency_s: float = 0.0) -> None:
         self.latency_s = latency_s
         self.rate_limit_every = 0
+        self.error_every = 0  # every k-th request gets a 500
+        self.slow_every = 0  # every k-th request takes `slow_s` longer (a timeout, when above the client's)
+        self.slow_s = 0.0
+        self._arrivals = 0
         self.retry_after_s = 0.05
         self.wrong_solutions = False
         self.requests = 0  # every HTTP request, failed ones included
@@ -122,7 +127,15 @@ class FakeLlm:
                 return (self._always, None)
             if self.rate_limit_every and self.requests % self.rate_limit_every == 0:
                 return (429, self.retry_after_s)
+            if self.error_every and self.requests % self.error_every == 0:
+                return (500, None)
         return None
+
+    def _delay(self) -> float:
+        with self._lock:
+            self._arrivals += 1
+            slow = self.slow_every and self._arrivals % self.slow_every == 0
+        return self.latency_s + (self.slow_s if slow else 0.0)
 
     def answer(self, request: dict[str, Any]) -> str:
         kind = request.get("response_format", {}).get("json_schema", {}).get("name")
@@ -198,7 +211,7 @@ class FakeLlm:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                time.sleep(fake.latency_s)
+                time.sleep(fake._delay())
                 fault = fake._fault()
                 if fault:
                     status, retry_after = fault

@@ -12,6 +12,7 @@ and in total; nothing of what the learner wrote repeated, and no instruction-lik
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -29,17 +30,20 @@ MAX_TEXT_CHARS = 8_000  # all text fields together
 ECHO_WORDS = 6  # a run of this many of the learner's words in the output is an echo
 SUSPECT_ECHO_WORDS = 4  # ... or of this many, from learner text that reads like an instruction
 
-_MARKUP = [
-    ("an HTML tag", re.compile(r"<\s*[a-z/!?]", re.I)),
-    ("an HTML entity", re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]{2,8});", re.I)),
-    ("a Markdown link or image", re.compile(r"!?\[[^\]]*\]\s*[(\[]")),
-    ("Markdown code", re.compile(r"`|~~~")),
-    ("Markdown emphasis or heading", re.compile(r"\*\*|__|^\s{0,3}#{1,6}\s|^\s*>\s", re.M)),
-    ("a URL", re.compile(r"\b[a-z][a-z0-9+.-]{1,20}\s*:\s*//|\bwww\.|\b[a-z0-9-]+\.(com|org|net|io|dev)\b", re.I)),
-    ("a script URL", re.compile(r"\b(javascript|vbscript|data|file)\s*:", re.I)),
-    ("an event handler", re.compile(r"\bon[a-z]{3,}\s*=", re.I)),
-    ("template syntax", re.compile(r"\{\{|\$\{|\{%")),
-]
+_MARKUP_PATTERNS = {
+    "an HTML tag": r"<\s*[a-z/!?]",
+    "an HTML entity": r"&(?:#\d+|#x[0-9a-f]+|[a-z]{2,8});",
+    "a Markdown link or image": r"!?\[[^\]]*\]\s*[(\[]",
+    "Markdown code": r"`|~~~",
+    "Markdown emphasis or heading": r"\*\*|__|^\s{0,3}#{1,6}\s|^\s*>\s",
+    "a URL": r"\b[a-z][a-z0-9+.-]{1,20}\s*:\s*//|\bwww\.|\b[a-z0-9-]+\.(?:com|org|net|io|dev)\b",
+    "a script URL": r"\b(?:javascript|vbscript|data|file)\s*:",
+    "an event handler": r"\bon[a-z]{3,}\s*=",
+    "template syntax": r"\{\{|\$\{|\{%",
+}
+_MARKUP_HINT = re.compile(r"[<&\[`~*_#>:={$]|\.\w")  # every markup pattern needs one of these: a cheap first pass
+_MARKUP_LABELS = dict(enumerate(_MARKUP_PATTERNS))
+_MARKUP = re.compile("|".join(f"(?P<m{i}>{p})" for i, p in enumerate(_MARKUP_PATTERNS.values())), re.I | re.M)
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instruction|prompt|rule|above|previous|prior|system)"
     r"|\bsystem prompt|\byou are now\b|\bas an ai\b|\bjailbreak|\bdeveloper mode|\bnew instructions?\b"
@@ -55,7 +59,7 @@ _NUMBER = re.compile(r"(?<![\w.])[-+\u2212]?\d+(?:[.,]\d+)?(?:\s*%)?")
 _WORD = re.compile(r"\w+")
 _STRONG_WORDS = re.compile(r"\b(mastered|proficient|expert|excellent)\b", re.I)
 _WEAK_WORDS = re.compile(r"\b(weak|weakness|novice|struggl\w*|poor)\b", re.I)
-_ALLOWED_CONTROL = {"\n"}
+_DIGIT = re.compile(r"\d")
 
 
 class ProfileRefused(ValueError):  # noqa: N818 - the name the plan gives it
@@ -181,24 +185,43 @@ def _check_texts(rules: Profile, text: ProfileText, data: PromptData) -> None:
     total = sum(len(v) for _, v, _ in fields)
     if total > MAX_TEXT_CHARS:
         raise ProfileRefused(f"text too long ({total:,} characters in all, at most {MAX_TEXT_CHARS:,})")
-    facts = _numbers_of(rules, data)
-    ids = _ids(rules)
-    learner = [_words(t) for t in data.learner_texts()]
-    echoes = _shingles(learner, ECHO_WORDS) | _shingles([w for w in learner if _SUSPECT.search(" ".join(w))],
-                                                        SUSPECT_ECHO_WORDS)  # fmt: skip
+    for where, value, _ in fields:
+        _check_characters(where, value)
+    facts, ids, echoes = _numbers_of(rules, data), _ids(rules), _echoes(data)
+    # One pass over all the text at once (the usual, clean case); on a hit, field by field for the reason.
+    if _problem(_fold("\n".join(v for _, v, _ in fields)), facts, ids, echoes):
+        for where, value, _ in fields:
+            if reason := _problem(_fold(value), facts, ids, echoes):
+                raise ProfileRefused(f"{where}: {reason}")
     for where, value, topic in fields:
-        _check_plain(where, value)
-        if _INSTRUCTION.search(_fold(value)):
-            raise ProfileRefused(f"{where}: reads like an instruction, not a profile")
-        words = _words(value)
-        if any(" ".join(words[i : i + n]) in echoes for n in (SUSPECT_ECHO_WORDS, ECHO_WORDS)
-               for i in range(len(words) - n + 1)):  # fmt: skip
-            raise ProfileRefused(f"{where}: repeats the learner's own words")
-        for number in _NUMBER.findall(_without(ids, _fold(value))):
-            if not _is_fact(number, facts):
-                raise ProfileRefused(f"{where}: the number {_safe(number)} is not among the profile's facts")
         if topic is not None:
-            _check_tone(where, value, topic, rules)
+            _check_tone(where, value, topic)
+
+
+def _problem(folded: str, facts: list[float], ids: list[str], echoes: set[str]) -> str | None:
+    """What is wrong with one text (NFKC, casefolded), or None."""
+    if _MARKUP_HINT.search(folded) and (found := _MARKUP.search(folded)):
+        label = next(_MARKUP_LABELS[int(k[1:])] for k, v in found.groupdict().items() if v is not None)
+        return f"{label} (plain text only)"
+    if _INSTRUCTION.search(folded):
+        return "reads like an instruction, not a profile"
+    if echoes:
+        words = _WORD.findall(folded)
+        if not echoes.isdisjoint(_shingles([words], SUSPECT_ECHO_WORDS) | _shingles([words], ECHO_WORDS)):
+            return "repeats the learner's own words"
+    for number in _NUMBER.findall(_without(ids, folded)) if _DIGIT.search(folded) else ():
+        if not _is_fact(number, facts):
+            return f"the number {_safe(number)} is not among the profile's facts"
+    return None
+
+
+def _echoes(data: PromptData) -> set[str]:
+    """Runs of the learner's words that must not come back: any `ECHO_WORDS`, or `SUSPECT_ECHO_WORDS` of a text
+    that reads like an instruction."""
+    texts = [t for t in data.learner_texts() if t.count(" ") >= SUSPECT_ECHO_WORDS - 1]
+    learner = [_words(t) for t in texts]
+    suspect = [w for t, w in zip(texts, learner, strict=True) if _SUSPECT.search(t)]
+    return _shingles(learner, ECHO_WORDS) | _shingles(suspect, SUSPECT_ECHO_WORDS)
 
 
 def _fields(text: ProfileText) -> Iterator[tuple[str, str, tuple[str, str] | None]]:
@@ -215,22 +238,17 @@ def _fields(text: ProfileText) -> Iterator[tuple[str, str, tuple[str, str] | Non
     yield "narrative", text.narrative, None
 
 
-def _check_plain(where: str, value: str) -> None:
+def _check_characters(where: str, value: str) -> None:
     if not value.strip():
         raise ProfileRefused(f"{where}: empty")
-    for ch in value:
-        category = unicodedata.category(ch)
-        if category[0] == "C" or category in ("Zl", "Zp"):
-            if ch in _ALLOWED_CONTROL and where == "narrative":
-                continue
-            raise ProfileRefused(f"{where}: a control or invisible character (U+{ord(ch):04X})")
-    folded = _fold(value)
-    for label, pattern in _MARKUP:
-        if pattern.search(folded):
-            raise ProfileRefused(f"{where}: {label} (plain text only)")
+    if not value.isprintable():  # a fast pass for the usual text; then find the culprit
+        for ch in value:
+            category = unicodedata.category(ch)
+            if (category[0] == "C" or category in ("Zl", "Zp")) and not (ch == "\n" and where == "narrative"):
+                raise ProfileRefused(f"{where}: a control or invisible character (U+{ord(ch):04X})")
 
 
-def _check_tone(where: str, value: str, topic: tuple[str, str], rules: Profile) -> None:
+def _check_tone(where: str, value: str, topic: tuple[str, str]) -> None:
     """A claim's words agree with the list it is in: no 'mastered' in a weakness, no 'weak' in a strength."""
     name, _ = topic
     if name != "strengths" and _STRONG_WORDS.search(value):
@@ -281,8 +299,13 @@ def _is_fact(written: str, facts: list[float]) -> bool:
 def _ids(rules: Profile) -> list[str]:
     """Ids the text may name (items, resources, topics): removed before numbers are read, longest first."""
     ids = {i for t in rules.topics for i in t.evidence} | {t.topic for t in rules.topics}
-    ids |= {r for s in rules.learning_path for r in s.resources} | set(catalogue())
-    return sorted((i.casefold() for i in ids), key=len, reverse=True)
+    ids |= {r for s in rules.learning_path for r in s.resources}
+    return sorted({i.casefold() for i in ids} | _catalogue_ids(), key=len, reverse=True)
+
+
+@functools.cache
+def _catalogue_ids() -> frozenset[str]:
+    return frozenset(i.casefold() for i in catalogue())
 
 
 def _without(ids: list[str], folded: str) -> str:
@@ -302,7 +325,8 @@ def _words(value: str) -> list[str]:
 
 
 def _shingles(texts: Iterable[list[str]], n: int) -> set[str]:
-    return {" ".join(words[i : i + n]) for words in texts for i in range(len(words) - n + 1)}
+    """Every run of `n` consecutive words of each text, joined by spaces."""
+    return {" ".join(run) for words in texts for run in zip(*(words[i:] for i in range(n)), strict=False)}
 
 
 def _safe(value: str) -> str:

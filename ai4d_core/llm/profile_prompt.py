@@ -11,8 +11,10 @@ profile or refuses it. Pure: no I/O.
 
 from __future__ import annotations
 
-import json
+import functools
 from typing import Any
+
+import pydantic_core
 
 from ai4d_core.domain.profile import NO_CONTEXT, LearnerContext, Profile
 from ai4d_core.domain.profile_text import (
@@ -54,7 +56,9 @@ _TASK = (
 )
 
 
+@functools.cache
 def schema() -> dict[str, Any]:
+    """The JSON schema of `ProfileText` (built once: pydantic takes milliseconds; callers must not change it)."""
     return ProfileText.model_json_schema()
 
 
@@ -125,8 +129,9 @@ def messages(rules: Profile, data: PromptData = NO_DATA) -> list[Message]:
 
 
 def _quote(value: Any) -> str:
-    """JSON with `<`, `>` and `&` escaped: nothing inside can close or open a marker."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Compact JSON (keys in their built order, which is fixed) with `<`, `>` and `&` escaped: nothing inside
+    can close or open a marker."""
+    text = pydantic_core.to_json(value).decode()
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
