@@ -86,6 +86,7 @@ def _relay_source(c: Container, source: sql.Source, page: int) -> tuple[int, int
             break
         events = [f.event for f in facts]
         stored = c.activity.upsert(events)
+        drop_erased(c, {e.learner_id for e in events})
         with c.engine.begin() as conn:
             if source.kind == "profile_written":
                 queued += profile_ready.queue(c, conn, events, datetime.now(UTC))
@@ -97,9 +98,18 @@ def _relay_source(c: Container, source: sql.Source, page: int) -> tuple[int, int
     return new, queued
 
 
+def drop_erased(c: Container, learner_ids: set[int]) -> int:
+    """Remove the events just stored of learners erased meanwhile. An erasure deletes their documents before and
+    after its PostgreSQL transaction; events read before it and stored after both are caught here, because
+    this check runs after they were stored."""
+    with c.engine.connect() as conn:
+        gone = sql.missing_learners(conn, learner_ids)
+    return sum(c.activity.delete_learner(learner_id) for learner_id in sorted(gone))
+
+
 def recent(c: Container, viewer: policy.Principal | None, limit: int = 50) -> list[ActivityEvent]:
     """The viewer's own latest events, newest first (anonymous: `Forbidden`)."""
     return c.activity.recent(policy.require(viewer).id, limit)
 
 
-__all__ = ["LOOKBACK", "PAGE", "RelayError", "RelayReport", "recent", "relay", "relay_activity"]
+__all__ = ["LOOKBACK", "PAGE", "RelayError", "RelayReport", "drop_erased", "recent", "relay", "relay_activity"]

@@ -14,6 +14,7 @@ from ai4d_core.adapters.mongo_activity import MongoActivityStore
 from ai4d_core.adapters.sql.tables import MailMessage, OutboxMessage, QuizSession
 from ai4d_core.adapters.sql.tables_learner import ActivityWatermark, ProfileNotification
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.activity import ActivityEvent
 from ai4d_core.domain.keys import key_answer
 from ai4d_core.services import activity, learner_settings, privacy, quiz_sessions
 from ai4d_core.services.activity import RelayError, relay, relay_activity
@@ -163,6 +164,17 @@ def test_erasure_removes_the_learners_activity_and_a_later_relay_brings_nothing_
         conn.execute(delete(ActivityWatermark))
     relay_activity(bank)
     assert _kinds(bank, ada) == Counter() and _kinds(bank, bob)["answered"] == 2
+
+
+def test_events_stored_after_an_erasure_finished_are_removed_by_the_relay(bank: Container) -> None:
+    ada, bob = _learner(bank, "ada"), _learner(bank, "bob")
+    _answer(bank, bob, 1)
+    relay_activity(bank)
+    privacy.erase_user(bank, ada.id)
+    late = ActivityEvent("answered", "read-before-the-erasure:1", ada.id, datetime.now(UTC), {"score": 1.0})
+    bank.activity.upsert([late])  # what a relay that read ada's answer before her erasure stores after it
+    assert activity.drop_erased(bank, {ada.id, bob.id}) == 1
+    assert bank.activity.recent(ada.id) == [] and _kinds(bank, bob)["answered"] == 1
 
 
 def test_the_profile_ready_mail_goes_once_per_version_and_only_to_learners_who_asked(bank: Container) -> None:

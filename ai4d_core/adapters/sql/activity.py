@@ -8,7 +8,7 @@ feature not installed yet) is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.elements import ColumnElement
 
-from ai4d_core.adapters.sql.tables import Base
+from ai4d_core.adapters.sql.tables import Base, User
 from ai4d_core.adapters.sql.tables_learner import ActivityWatermark
 from ai4d_core.domain.activity import ActivityEvent, Kind
 
@@ -119,6 +119,13 @@ def read_page(
     ]  # fmt: skip
 
 
+def missing_learners(conn: Connection, learner_ids: Iterable[int]) -> set[int]:
+    """Those of `learner_ids` with no account (any more): erased while their facts were being relayed."""
+    wanted = set(learner_ids)
+    found = conn.execute(select(User.id).where(User.id.in_(sorted(wanted)))).scalars()
+    return wanted - {int(i) for i in found}
+
+
 def watermark(conn: Connection, source: str) -> datetime | None:
     return conn.execute(select(ActivityWatermark.watermark).where(ActivityWatermark.source == source)).scalar()
 
@@ -144,4 +151,6 @@ def watermarks(conn: Connection) -> dict[str, tuple[datetime, int]]:
     return {str(s): (w, int(n)) for s, w, n in rows}
 
 
-__all__ = ["SOURCES", "Fact", "Source", "advance", "installed", "read_page", "watermark", "watermarks"]
+__all__ = [
+    "SOURCES", "Fact", "Source", "advance", "installed", "missing_learners", "read_page", "watermark", "watermarks",
+]  # fmt: skip
