@@ -26,6 +26,7 @@ from ai4d_core.services import audit, cohorts, grading, quiz_sessions
 from ai4d_core.services.ingest import ingest_pending
 from ai4d_core.services.quiz import build_payload
 from ai4d_core.services.quiz_sessions import Answered, Summary
+from ai4d_core.services.quiz_types import NO_EFFECTS
 from ai4d_core.services.submissions import receive
 from ai4d_core.services.warehouse import refresh_warehouse
 
@@ -99,7 +100,7 @@ def test_an_open_response_in_a_quiz_awaits_review_in_feedback_summary_and_histor
     c = world.c
     result = world.quiz(world.ada)
     fb = result.feedback
-    assert fb.awaiting_review and fb.score is None and not fb.correct
+    assert fb.awaiting_review and fb.score is None and not fb.correct and result.effects == NO_EFFECTS
     assert fb.right_answer == OPEN.model_answer
     assert [p.split(" (")[0] for p in fb.rubric] == [k.name for k in OPEN.rubric]
     assert isinstance(result.next, Summary)
@@ -168,6 +169,8 @@ def test_a_grade_counts_everywhere_and_the_learner_sees_it(world: World) -> None
     assert (result.score, result.comment, result.duplicate, result.regrade) == (
         0.8, "Good layout; say how the budget is enforced.", False, False)  # fmt: skip
     assert world.scores(world.ada)[0] == 0.8
+    assert result.effects.xp > 0  # only now does it earn XP (`answer_effects.after_grade`)
+    assert grading.grade(c, world.edu, key, 0.8, result.comment).effects == NO_EFFECTS  # a repeat earns nothing
     assert grading.queue(c, world.edu) == []
     ((past,),) = [a.answers for a in quiz_sessions.history(c, world.ada)]
     assert past.score == 0.8 and not past.feedback.awaiting_review
