@@ -37,13 +37,21 @@ _OBJECTIVE: dict[MasteryLabel, str] = {
     NOT_ENOUGH_EVIDENCE: "Practise {name} so we can tell your level",
 }
 
+_PRACTICE: dict[MasteryLabel, str] = {
+    "novice": "Start with a practice session on the basics of {name}.",
+    "developing": "Practise {name} to consolidate what you missed.",
+    "proficient": "Practise harder {name} questions.",
+    NOT_ENOUGH_EVIDENCE: "Practise {name} so we can tell your level.",
+}
+
 
 def plan_path(ranked: Sequence[TopicMastery], weekly_hours: float) -> list[PathStep]:
     """The learning path over `ranked` (the learner's topics, weakest first)."""
     todo = sorted((t for t in ranked if t.mastery != "mastered"), key=lambda t: _GROUP[t.mastery])
     by_topic = {t.topic: t for t in todo}
     thin = all(t.mastery == NOT_ENOUGH_EVIDENCE for t in ranked)
-    session = math.floor(min(STEP_HOURS[NOT_ENOUGH_EVIDENCE], weekly_hours / max(len(todo), 1)) * 100) / 100
+    share = math.floor(min(STEP_HOURS[NOT_ENOUGH_EVIDENCE], weekly_hours / max(len(todo), 1)) * 100) / 100
+    session = max(share, 0.01)  # in hundredths of an hour, as the timeline counts
     return [
         PathStep(
             order=i,
@@ -54,14 +62,6 @@ def plan_path(ranked: Sequence[TopicMastery], weekly_hours: float) -> list[PathS
         )
         for i, topic in enumerate(learning_order([t.topic for t in todo]), start=1)
     ]
-
-
-_PRACTICE: dict[MasteryLabel, str] = {
-    "novice": "Start with a practice session on the basics of {name}.",
-    "developing": "Practise {name} to consolidate what you missed.",
-    "proficient": "Practise harder {name} questions.",
-    NOT_ENOUGH_EVIDENCE: "Practise {name} so we can tell your level.",
-}
 
 
 def _resources(t: TopicMastery) -> list[str]:
@@ -99,7 +99,8 @@ def _week(week: int, parts: list[tuple[str, int]]) -> TimelineEntry:
 
 
 def next_steps(ranked: Sequence[TopicMastery], path: Sequence[PathStep]) -> list[NextStep]:
-    """Up to three practice sessions along the path (or on the least sure mastered topic), then a diagnostic."""
+    """Up to three practice sessions along the path (or one on the weakest topic when all are mastered), then a
+    diagnostic."""
     if not ranked:
         return [NextStep(text="Take the diagnostic quiz so we can build your profile.", topic=None, mode="diagnostic")]
     label = {t.topic: t.mastery for t in ranked}

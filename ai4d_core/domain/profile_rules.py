@@ -49,6 +49,7 @@ def mastery_of(theta: float, se: float) -> MasteryLabel:
 
 
 def overall_level(thetas: Sequence[float]) -> OverallLevel:
+    """The level (1-5) of the mean topic ability; 1 without evidence."""
     mean = sum(thetas) / len(thetas) if thetas else -2.0
     level = 1 if mean < -1.2 else 2 if mean < -0.4 else 3 if mean < 0.4 else 4 if mean < 1.2 else 5
     return OverallLevel(level=level, label=LEVEL_LABELS[level])
@@ -63,10 +64,12 @@ def latest_graded(evidence: Sequence[Evidence]) -> dict[str, Evidence]:
 
 
 def is_strength(t: TopicMastery) -> bool:
+    """A claimed proficient or mastered level, with at least one answer right."""
     return t.mastery in STRONG and t.n_correct > 0
 
 
 def is_weakness(t: TopicMastery) -> bool:
+    """A claimed novice or developing level, with at least one answer not fully right."""
     return t.mastery in WEAK and t.n_correct < t.n_responses
 
 
