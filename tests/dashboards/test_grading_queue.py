@@ -7,6 +7,8 @@ from typing import Any
 
 import panel as pn
 import pytest
+from bokeh.document import Document
+from bokeh.models import Button as BokehButton
 from markdown_it import MarkdownIt
 
 from ai4d_core import policy
@@ -71,6 +73,9 @@ def test_an_educator_grades_with_the_suggestion_and_the_queue_refreshes(graded_w
     assert set(table.formatters) == set(table.value.columns) and {f["type"] for f in table.formatters.values()} == {
         "plaintext"
     }
+    root = view.get_root(Document())  # the whole view builds as Bokeh models (score input, buttons, table)
+    labels = {m.label for m in root.select({"type": BokehButton})}
+    assert {"Grade", "Use the rules' suggestion"} <= labels
     state.param.trigger("grade")
     assert state.message.startswith("Graded 90 %"), state.message
     assert state.entries == [] and state.selected is None and state.waiting == 0
