@@ -1,4 +1,5 @@
-"""Matching helpers for typed answers: normalised text, `*` wildcards, numbers, whole-word phrases (pure).
+"""Matching helpers for typed answers: normalised text, `*` wildcards, numbers (pure). Open responses are read
+by `rubric_coverage`.
 
 Conventions (DESIGN §5, after Moodle):
 
@@ -8,9 +9,7 @@ Conventions (DESIGN §5, after Moodle):
   literal (no fnmatch: `?` and `[` mean themselves);
 - a number is an int or float (never a bool) or a string such as `"3.5"`, `"-1e3"`, `"+.5"`; a comma is read as
   the decimal mark only when the string has no dot and exactly one comma (`"2,5"` is 2.5; `"1,000.5"` and
-  `"1,000,000"` are refused, as thousands separators are ambiguous); NaN, infinities and overflows are refused;
-- a phrase is present in a text when its words occur consecutively as whole words, ignoring case and
-  punctuation (`"cross-validation"` matches `"Cross validation"`).
+  `"1,000,000"` are refused, as thousands separators are ambiguous); NaN, infinities and overflows are refused.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ MAX_TEXT_CHARS = 1000  # a short answer or a text gap
 MAX_NUMBER_CHARS = 64
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalise(text: str, *, case_sensitive: bool = False) -> str:
@@ -97,17 +95,6 @@ def number_matches(accepted: NumericAnswer, value: float) -> bool:
     tolerance = accepted.tolerance * abs(accepted.value) if accepted.relative else accepted.tolerance
     slack = 1e-9 * max(abs(value), abs(accepted.value))
     return abs(value - accepted.value) <= tolerance + slack
-
-
-def words(text: str) -> str:
-    """Lower-cased words separated by single spaces: punctuation, underscores and whitespace become one space."""
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
-
-
-def has_phrase(text_words: str, phrase: str) -> bool:
-    """Whether `phrase` occurs as whole words in `text_words` (an output of `words`); empty phrases never do."""
-    wanted = words(phrase)
-    return bool(wanted) and f" {wanted} " in f" {text_words} "
 
 
 # Answer shapes and the scores shared by items and cloze gaps.

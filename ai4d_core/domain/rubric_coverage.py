@@ -59,6 +59,12 @@ class RubricCoverage:
     copied_share: float  # share of the answer's words within runs copied from the stem
 
     @property
+    def informative(self) -> bool:
+        """False when every concept is one the stem already holds (e.g. an imported essay whose rubric was
+        made from the stem's words): then the score says nothing about the answer."""
+        return any(c.status != "in_stem" for c in self.concepts)
+
+    @property
     def missing(self) -> tuple[str, ...]:
         """The concepts the answer does not state (missing, negated or only in the stem), by name."""
         return tuple(c.concept for c in self.concepts if c.status != "covered")

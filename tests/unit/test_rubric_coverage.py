@@ -109,7 +109,10 @@ def test_words_of_the_stem_and_copied_runs_earn_nothing() -> None:
     # `training data` is in the stem: never evidence, whatever the answer says around it
     looked = open_response_coverage(ITEM, "Look at the training data.")
     assert looked.score == 0 and looked.concepts[2].status == "missing"
-    assert phrasings_in_stem(ITEM) == ("training data",)
+    assert phrasings_in_stem(ITEM) == ("training data",) and looked.informative
+    echo = _open(ITEM.model_dump() | {"rubric": [{"name": "Covers the model answer", "weight": 1,
+                                                  "concepts": [["model"], ["overfits"]]}]})  # fmt: skip
+    assert not open_response_coverage(echo, "The model overfits.").informative  # a rubric made of the stem's words
     assert _score("Your model overfits its training data. Explain what you would do about it.") == 0
     # a phrasing partly inside a run of 5 or more words copied from the stem does not count either
     copied = _open(ITEM.model_dump() | {"stem": "Would you keep a holdout set for the final check?"})
