@@ -57,6 +57,7 @@ _HIDDEN_ALWAYS = {
     "answers",
     "rubric",
     "model_answer",
+    "misconception",  # a true/false item's tag, and a distractor's below: each would give the answer away
     "misconceptions",
     "reference_query",
     "difficulty",
@@ -71,10 +72,14 @@ def parse_item(data: object) -> Item:
 def public_view(item: Item) -> dict[str, Any]:
     """What a learner may see before answering: never a key, weight, accepted answer or explanation."""
     view = item.model_dump(mode="json", exclude=_HIDDEN_ALWAYS)
-    if isinstance(item, MultipleChoiceItem):
-        view["options"] = [{"id": o.id, "text": o.text} for o in item.options]
+    for field in ("options", "entries", "prompts", "targets"):  # ids and texts only, in the item's order
+        if field in view:
+            view[field] = [{"id": c["id"], "text": c["text"]} for c in view[field]]
     if isinstance(item, ClozeItem):
-        view["gaps"] = [{"id": g.id, "kind": g.kind, "options": [o.model_dump() for o in g.options]} for g in item.gaps]
+        view["gaps"] = [
+            {"id": g.id, "kind": g.kind, "options": [{"id": o.id, "text": o.text} for o in g.options]}
+            for g in item.gaps
+        ]
     return view
 
 

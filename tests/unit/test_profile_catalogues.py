@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from ai4d_core.domain.item_types import MultipleChoiceItem, SingleChoiceItem, TrueFalseItem
-from ai4d_core.domain.items import parse_item
+from ai4d_core.domain.items import parse_item, public_view
 from ai4d_core.domain.misconceptions import distractor_tags, misconceptions, revealed_misconceptions
 from ai4d_core.domain.profile import TopicMastery
 from ai4d_core.domain.profile_rules import is_weakness
@@ -127,3 +127,12 @@ def test_a_topic_answered_all_right_is_never_a_weakness_whatever_its_label() -> 
     topic = {"topic": "sql", "n_responses": 9, "mean_score": 1.0, "ability": 0.1, "se": 0.45, "evidence": ["s"]}
     assert not is_weakness(TopicMastery(**topic, n_correct=9, mastery="developing"))  # type: ignore[arg-type]
     assert is_weakness(TopicMastery(**topic, n_correct=8, mastery="developing"))  # type: ignore[arg-type]
+
+
+def test_a_learner_never_sees_a_misconception_tag_before_answering() -> None:
+    """A tag marks a wrong option: the view a learner gets must not carry it."""
+    tagged = [item for item in BANK if distractor_tags(item)]
+    print(f"{len(tagged)} tagged items checked")
+    assert tagged
+    for item in tagged:
+        assert "misconception" not in json.dumps(public_view(item)), item.id
