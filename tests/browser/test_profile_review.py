@@ -1,0 +1,75 @@
+"""The educator re-runs a fallback profile from the Profile review tab in Chromium: the dashboards served as
+`ai4d up` serves them (pointed at the test Prefect API and an LLM), a runner serving `analyze-profiles`, the
+run's progress on the page, and the learner's new profile written by the LLM."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from ai4d_core.bootstrap import Container
+from ai4d_core.services.demo import DEMO_ACCOUNTS, learner_email, seed_demo
+from ai4d_core.settings import Settings
+from tests.browser.conftest import LogIn, PageWatch, served_dashboards
+from tests.flow_runner import prefect_environment, served_analyze_profiles
+from tests.llm_server import FakeLlm
+
+pytestmark = pytest.mark.browser
+EDUCATOR = next((email, password) for email, password, role in DEMO_ACCOUNTS if role == "educator")
+
+
+def test_the_educator_reruns_a_fallback_profile_and_watches_it_finish(
+    prefect_api: None,
+    service_env: Settings,
+    clean: Container,
+    chromium: Browser,
+    page_watch: PageWatch,
+    log_in: LogIn,
+    tmp_path: Path,
+) -> None:
+    from flows.analyze_profiles import analyze_profiles
+    from flows.ingest_submissions import ingest_submissions
+
+    seed_demo(clean, learners=3, seed=5)
+    ingest_submissions()
+    analyze_profiles()  # no LLM in the test settings: rules profiles, "llm: not configured"
+    learner = clean.users.by_email(learner_email(2))  # learner 001 has no answers yet
+    assert learner is not None
+    before = clean.profiles.latest(learner.id)
+    assert before is not None and before["provenance"]["fallback_reason"] == "llm: not configured"
+
+    llm_env = {"AI4D_LLM_BASE_URL": "", "AI4D_LLM_MODEL": "fake-profile-model"}
+    with FakeLlm() as llm:
+        llm_env["AI4D_LLM_BASE_URL"] = llm.url
+        with (
+            served_analyze_profiles(service_env, tmp_path / "runner.log", **llm_env),
+            served_dashboards(service_env, tmp_path / "panel.log", **prefect_environment(), **llm_env) as url,
+        ):
+            page_watch.allowed_hosts.add(urlparse(url).netloc)  # this test's own server, not a foreign host
+            context = chromium.new_context(viewport={"width": 1200, "height": 1000})
+            page = context.new_page()
+            log_in(page, url, "/educator", *EDUCATOR)
+            expect(page).to_have_url(re.compile(r"/educator"))
+            page.locator(".bk-tab", has_text="Profile review").click()
+            row = page.locator(".tabulator-row", has_text=learner.display_name)
+            expect(row).to_contain_text("llm: not configured")
+            row.click()
+            expect(page.get_by_text("Written by the rules because: llm: not configured")).to_be_visible()
+            expect(page.get_by_text("By the rules (version 1)")).to_be_visible()
+            page.screenshot(path="/tmp/ai4d-educator-review-detail.png", full_page=True)
+            page.get_by_role("button", name="Re-run with the LLM").click()
+            expect(page.get_by_text(re.compile(r"Re-run (started|scheduled|pending|running)"))).to_be_visible()
+            done = page.get_by_text(re.compile(r"Re-run completed, 100%"))
+            expect(done).to_be_visible(timeout=0)  # the run's end, read from Prefect by the page
+            expect(page.locator(".tabulator-row", has_text=learner.display_name)).to_have_count(0)
+            page.screenshot(path="/tmp/ai4d-educator-profile-review.png", full_page=True)
+            context.close()
+
+    after = clean.profiles.latest(learner.id)
+    assert after is not None and after["version"] == before["version"] + 1
+    assert after["provenance"]["source"] == "llm" and after["provenance"]["model"] == "fake-profile-model"
+    assert llm.profiles == 1
