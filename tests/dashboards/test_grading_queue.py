@@ -8,7 +8,7 @@ from typing import Any
 import panel as pn
 import pytest
 from bokeh.document import Document
-from bokeh.models import Button as BokehButton
+from bokeh.models.widgets import Button as BokehButton
 from markdown_it import MarkdownIt
 
 from ai4d_core import policy

@@ -54,6 +54,7 @@ def _scores(c: Container) -> tuple[float | None, float]:
     with c.engine.connect() as conn:
         query = select(Response.score, Response.suggested_score).where(Response.item_id == ITEM.id)
         score, suggested = conn.execute(query).one()
+    assert suggested is not None
     return score, float(suggested)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from ai4d_core.adapters.sql_sandbox import DuckDBSandbox
 from ai4d_core.domain.feedback import FEEDBACK_ROWS, Feedback, SqlTrace, feedback, graded, sql_feedback
-from ai4d_core.domain.items import Item, SqlQueryItem, parse_item
+from ai4d_core.domain.items import Item, OpenResponseItem, SqlQueryItem, parse_item
 from ai4d_core.domain.presentation import Presentation
 from ai4d_core.domain.scoring import score_answer, sql_verdict
 
@@ -100,6 +100,7 @@ def test_an_open_response_awaits_review_with_the_model_answer_and_the_rubric_but
     rubric = [{"name": "layout", "weight": 0.5, "concepts": [["parquet", "columnar"], ["partition", "partitioning"]]},
               {"name": "cost", "weight": 0.5, "concepts": [["budget", "budgets"]]}]  # fmt: skip
     item = make("open_response", rubric=rubric, model_answer="Use columnar files, partitions and budgets.")
+    assert isinstance(item, OpenResponseItem)
     got = scored(item, "Store it as Parquet and set budgets.")
     assert got.awaiting_review and got.score is None and not got.correct
     assert got.right_answer == item.model_answer and got.rubric == ("layout (50 %)", "cost (50 %)")
