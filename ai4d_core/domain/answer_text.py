@@ -1,17 +1,17 @@
 """How the rubric reads a free-text answer (pure): sentences, clauses, word stems and negation scopes.
 
 - Text is NFC-normalised and case-folded; `n't` reads as `not` (`can't` and `cannot` as `can not`, `won't` as
-  `will not`); words are runs of letters
-  and digits (`fine-tuning` is `fine tuning`); the articles a, an and the are dropped.
+  `will not`); words are runs of letters and digits (`fine-tuning` is `fine tuning`); the articles a, an and
+  the are dropped.
 - Words are compared by their Snowball (English) stem after British spellings are folded to American ones
   (`regularisation` and `regularizes` share a stem; so do `behaviour` and `behavior`).
 - A sentence ends at `.`, `!`, `?` or `;` before a space, or at a line break; a clause ends at `,`, `:`,
   brackets, a dash between spaces, or a linking word such as `but`, `however`, `instead`, `because`, `so`,
   `which`, `whereas`, or `and` before a pronoun.
 - A negation cue (`not`, `no`, `never`, `without`, `avoid`, `nor`, `none`, `nothing`, `instead of`,
-  `rather than`, `fail to`, `unnecessary`, `impractical`...) denies the rest of its clause; a trailing one
-  (`is not needed`, `isn't necessary`, `is pointless`, `overkill`...) denies the clause before it.
-  `not only`, `not just` and `no matter` are no cues.
+  `rather than`, `fail to`, `skip`, `stop`, `unnecessary`, `impractical`...) denies the rest of its clause; a
+  trailing one (`is not needed`, `isn't a problem`, `is pointless`, `overkill`...) denies the clause before it.
+  `not only`, `not just` and `no matter` are no cues, nor is `not_` in a name such as `not_null`.
 """
 
 from __future__ import annotations
@@ -77,10 +77,9 @@ def plain_words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence: its stems, and for each word whether it is a negation cue and which cues deny it."""
+    """One sentence: its stems, and for each word the positions of the negation cues that deny it."""
 
     stems: tuple[str, ...]
-    cue: tuple[bool, ...]
     denied_by: tuple[frozenset[int], ...]  # positions of the cues whose scope holds the word
 
 
@@ -126,7 +125,6 @@ def _clauses(sentence: str) -> list[list[str]]:
 
 def _sentence(text: str) -> Sentence:
     stems: list[str] = []
-    cue: list[bool] = []
     denied: list[frozenset[int]] = []
     for words in _clauses(text):
         base = len(stems)
@@ -135,12 +133,10 @@ def _sentence(text: str) -> Sentence:
             scopes.append(({base + k for k in range(start, end)}, {base + k for k in range(end, len(words))}))
         for at in _trailing(words):
             scopes.append(({base + at, base + at + 1}, {base + k for k in range(at)}))
-        cues = set().union(*(c for c, _ in scopes)) if scopes else set()
         for k, word in enumerate(words):
             stems.append(stem(word))
-            cue.append(base + k in cues)
             denied.append(frozenset(p for c, d in scopes if base + k in d for p in c))
-    return Sentence(tuple(stems), tuple(cue), tuple(denied))
+    return Sentence(tuple(stems), tuple(denied))
 
 
 @lru_cache(maxsize=4096)
