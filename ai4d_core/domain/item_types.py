@@ -214,7 +214,11 @@ class Criterion(Frozen):
 
     name: Text
     weight: float = Field(gt=0, le=1)
-    concepts: tuple[tuple[str, ...], ...] = Field(min_length=1)  # each concept: its accepted phrasings
+    concepts: tuple[tuple[str, ...], ...] = Field(
+        min_length=1,
+        description="each concept: its synonymous phrasings, none of them words the stem already holds; "
+        "`a ... b` lets words come between a and b within a sentence, `!word` says that word must not follow",
+    )
 
     @field_validator("concepts")
     @classmethod
@@ -244,7 +248,9 @@ class MisconceptionPhrase(Frozen):
 class OpenResponseItem(ItemBase):
     type: Literal["open_response"] = "open_response"
     rubric: tuple[Criterion, ...] = Field(min_length=1, max_length=10)
-    misconceptions: tuple[MisconceptionPhrase, ...] = Field(default=(), max_length=12)  # none for imported items
+    misconceptions: tuple[MisconceptionPhrase, ...] = Field(
+        default=(), max_length=12, description="phrasings that reveal a misconception, each with a tag and a penalty"
+    )  # none for imported items
     model_answer: Annotated[str, Field(min_length=1, max_length=4000)]
     max_words: int = Field(default=300, ge=10, le=2000)
 
