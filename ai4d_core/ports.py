@@ -78,8 +78,8 @@ class ProfileStore(Protocol):
 
 
 class ActivityStore(Protocol):
-    """Learner events (MongoDB `activity`), one per SQL fact: `upsert` is idempotent on the event's id and
-    returns how many were new; `recent` is newest first."""
+    """Learner events (MongoDB `activity`), one per SQL fact: `upsert` stores the events whose id is new (the
+    first copy of an event stays) and returns how many were new; `recent` is newest first."""
 
     def upsert(self, events: Sequence[ActivityEvent]) -> int: ...
     def recent(self, learner_id: int, limit: int = 50) -> list[ActivityEvent]: ...

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from ai4d_core.domain.activity import ActivityEvent
 
 MAX_RECENT = 1000
+DUPLICATE_KEY = 11000
 
 
 class MongoActivityStore:
@@ -23,12 +25,17 @@ class MongoActivityStore:
         self._col.create_index([("kind", ASCENDING)], name="kind")
 
     def upsert(self, events: Sequence[ActivityEvent]) -> int:
-        """Store the events (each by its id); returns how many were new. Relaying a fact again stores it once
-        (its fields are refreshed from the fact)."""
+        """Store the events not stored yet (each by its id); returns how many were new. An event is a fact:
+        relaying it again (or two relays at once) stores it once and leaves the first copy as it is."""
         if not events:
             return 0
-        ops = [UpdateOne({"_id": e.id}, {"$set": e.document()}, upsert=True) for e in events]
-        return int(self._col.bulk_write(ops, ordered=False).upserted_count)
+        new = list({e.id: {"_id": e.id, **e.document()} for e in events}.values())
+        try:
+            return len(self._col.insert_many(new, ordered=False).inserted_ids)
+        except BulkWriteError as exc:  # stored before (a re-read, or another relay at the same time)
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                raise
+            return int(exc.details.get("nInserted", 0))
 
     def recent(self, learner_id: int, limit: int = 50) -> list[ActivityEvent]:
         """The learner's latest events, newest first (at most `limit`, capped at 1000)."""

@@ -135,7 +135,8 @@ def test_activity_upsert_is_idempotent_on_kind_and_key(activity: ActivityStore) 
     assert activity.upsert([]) == 0
     events = activity.recent(1, 10)
     assert [e.id for e in events] == ["answered:s1:2", "answered:s1:1", "quiz_started:s1"]
-    assert events[1].data == {"score": 0.5} and events[2].at == T0  # refreshed from the fact; aware times
+    assert events[1].data == {"score": 1.0} and events[2].at == T0  # the first copy stays; aware times
+    assert activity.upsert([_event("graded", "g1", 1, 3), _event("graded", "g1", 1, 3)]) == 1  # twice in one batch
 
 
 def test_activity_recent_is_newest_first_limited_and_per_learner(activity: ActivityStore) -> None:
