@@ -7,12 +7,12 @@ educator's grade counts, in profiles, the learner model and XP (the model: `adap
   educator's cohorts (one cohort if given; an admin sees all), oldest first, each with the item's stem, rubric
   and model answer, the learner's answer as plain text, the suggestions and since when it waits. Grading is
   blind: no learner name or id is shown.
-- `grade(c, educator, key, score, comment=None, source="") -> GradeResult`: a score in [0, 1] (or the rubric's
-  points: `rubric_score`), by an educator of one of the learner's cohorts or an admin (`policy.require_grader`;
-  a learner never grades). The same grade sent again by the same grader (a double click, a retry) stores
-  nothing (`duplicate=True`); another score or comment is a regrade: a new current grade, the old one kept.
-  Every grade is audited ("answer_graded"), counts as new evidence for the learner's profile and runs
-  `answer_effects.after_grade` (XP, badges), whose effects are in the result.
+- `grade(c, educator, key, score, comment=None, source="") -> GradeResult`: a score in [0, 1], or the rubric's
+  points as {criterion name: credit 0-1} (`rubric_score` weighs them), by an educator of one of the learner's
+  cohorts or an admin (`policy.require_grader`; a learner never grades). The same grade sent again by the same
+  grader (a double click, a retry) stores nothing (`duplicate=True`); another score or comment is a regrade: a
+  new current grade, the old one kept. Every grade is audited ("answer_graded"), counts as new evidence for the
+  learner's profile and runs `answer_effects.after_grade` (XP, badges), whose effects are in the result.
 - `grades(c, educator, key) -> list[GradeRow]`: every grade of one answer, oldest first.
 """
 
@@ -97,18 +97,21 @@ def _plain(answer_json: str) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _entry(row: sql.WaitingRow) -> QueueEntry:
-    body = row.item_body
+def _open_parts(body: dict[str, Any]) -> tuple[str, tuple[RubricPoint, ...], str]:
+    """(stem, rubric, model answer) of a stored open-response item body."""
     try:
         item = parse_item(body)
     except ValueError:  # an item the current model cannot read: show what the body holds
         item = None
     if isinstance(item, OpenResponseItem):
-        rubric = tuple(RubricPoint(c.name, c.weight) for c in item.rubric)
-        stem, model_answer = item.stem, item.model_answer
-    else:
-        rubric = tuple(RubricPoint(str(c.get("name", "")), float(c.get("weight", 0))) for c in body.get("rubric", ()))
-        stem, model_answer = str(body.get("stem", "")), str(body.get("model_answer", ""))
+        return item.stem, tuple(RubricPoint(c.name, c.weight) for c in item.rubric), item.model_answer
+    rubric = tuple(RubricPoint(str(c.get("name", "")), float(c.get("weight", 0))) for c in body.get("rubric", ()))
+    return str(body.get("stem", "")), rubric, str(body.get("model_answer", ""))
+
+
+def _entry(row: sql.WaitingRow) -> QueueEntry:
+    body = row.item_body
+    stem, rubric, model_answer = _open_parts(body)
     return QueueEntry(str(row.key), row.key.item_id, str(body.get("topic", "")), stem, rubric, model_answer,
                       _plain(row.answer_json), row.rule_score, row.llm_score, row.llm_comment, row.llm_model,
                       row.answered_at)  # fmt: skip
@@ -141,6 +144,8 @@ def rubric_score(rubric: tuple[RubricPoint, ...], credits: Mapping[str, float]) 
 
 
 def _checked_score(score: object) -> float:
+    if isinstance(score, Mapping):
+        raise TypeError("rubric points are weighed against the item's rubric: see grade()")
     if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
         raise GradingError("The score must be a number between 0 and 1.")
     if not 0 <= score <= 1:
@@ -184,13 +189,15 @@ def grade(
     c: Container,
     educator: policy.Principal | None,
     key: str | ResponseKey,
-    score: float,
+    score: float | Mapping[str, float],
     comment: str | None = None,
     source: str = "",
 ) -> GradeResult:
     """Grade one open response (see the module docstring)."""
     who = policy.require(educator, policy.EDUCATOR, policy.ADMIN)
-    value, note = _checked_score(score), _checked_comment(comment)
+    points = score if isinstance(score, Mapping) else None
+    value = None if points is not None else _checked_score(score)
+    note = _checked_comment(comment)
     answer_key = _key(key)
     learner_id = _authorized(c, who, answer_key)
     grader = policy.actor_id(who)
@@ -200,6 +207,9 @@ def grade(
             raise policy.Forbidden(NO_SUCH_ANSWER)
         if locked.item_type != "open_response":
             raise GradingError("Only open responses are graded by educators; this answer was scored at once.")
+        if points is not None:
+            value = rubric_score(_open_parts(locked.item_body)[1], points)
+        assert value is not None
         current = locked.current
         if current is not None and (current.grader_id, current.score, current.comment) == (grader, value, note):
             return GradeResult(str(answer_key), value, note, current.graded_at, duplicate=True, regrade=False)

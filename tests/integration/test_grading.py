@@ -100,7 +100,7 @@ def test_an_open_response_in_a_quiz_awaits_review_in_feedback_summary_and_histor
     c = world.c
     result = world.quiz(world.ada)
     fb = result.feedback
-    assert fb.awaiting_review and fb.score is None and not fb.correct and result.effects == NO_EFFECTS
+    assert fb.awaiting_review and fb.score is None and not fb.correct and result.effects.xp == 0
     assert fb.right_answer == OPEN.model_answer
     assert [p.split(" (")[0] for p in fb.rubric] == [k.name for k in OPEN.rubric]
     assert isinstance(result.next, Summary)

@@ -149,6 +149,13 @@ def grades_of(engine: Engine, key: ResponseKey) -> list[GradeRow]:
         return [_grade(row) for row in conn.execute(query)]
 
 
+def grades_after(engine: Engine, last_id: int, limit: int) -> list[GradeRow]:
+    """Grades with an id above `last_id`, in id order (for a relay that keeps its watermark)."""
+    query = select(Grade.__table__).where(Grade.id > last_id).order_by(Grade.id).limit(limit)
+    with engine.connect() as conn:
+        return [_grade(row) for row in conn.execute(query)]
+
+
 def evidence_counts() -> Select[Any]:
     """Per learner, attempts plus grades given (regrades included): a count that grows with every new piece of
     evidence, for profile analysis's watermark (`adapters.sql.analysis.due_learners`)."""
@@ -235,6 +242,7 @@ __all__ = [
     "WaitingRow",
     "count_waiting",
     "evidence_counts",
+    "grades_after",
     "grades_of",
     "learner_of",
     "open_grading",
