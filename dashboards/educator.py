@@ -1,6 +1,7 @@
 # Panel's constructors take untyped **params:
 # mypy: disable-error-code="no-untyped-call"
-"""The educator dashboard (`/educator`): per-topic aggregates of the educator's cohorts.
+"""The educator dashboard (`/educator`): per-topic aggregates of the educator's cohorts, the cohorts, grading of
+open responses (`grading_queue`) and the profile review queue (`profile_review`).
 
 The mean ability is the learners' mean EAP ability per topic under the items' calibrated 2PL parameters
 (`calibrate-items`; a = 1 and the author's difficulty for items not calibrated yet); pretest answers to
@@ -36,6 +37,7 @@ from dashboards.common import (
     markdown,
     session_alive,
 )
+from dashboards.grading_queue import GradingState, GradingView
 from dashboards.page_session import PageIdentity
 from dashboards.profile_review import REVIEW_EVENTS, ReviewState, ReviewView, follow_runs
 
@@ -142,18 +144,24 @@ def app() -> pn.viewable.Viewable:
     c = container()
     state = EducatorState(container=c, identity=identity)
     manager = CohortManagerState(container=c, identity=identity)
+    grading = GradingState(container=c, identity=identity)
     review = ReviewState(container=c, identity=identity)
     tabs = pn.Tabs(
         ("Mastery", EducatorView(state=state)), ("Cohorts", CohortManagerView(state=manager)),
-        ("Profile review", ReviewView(state=review)),
+        ("Grading", GradingView(state=grading)), ("Profile review", ReviewView(state=review)),
     )  # fmt: skip
     page = pn.Column(
         header("AI4D educator", state.user), tabs,
         sizing_mode="stretch_width", max_width=1100, styles={"margin": "0 auto"},
     )  # fmt: skip
-    manager_events = [name for name, p in manager.param.objects().items() if isinstance(p, param.Event)]
+    parts = [(part, _events(part)) for part in (manager, grading)] + [(review, REVIEW_EVENTS)]
     follow_runs(review)
-    return guarded(identity, page, state, ["refresh"], parts=[(manager, manager_events), (review, REVIEW_EVENTS)])
+    return guarded(identity, page, state, ["refresh"], parts=parts)
+
+
+def _events(state: param.Parameterized) -> list[str]:
+    """A state's events: using any of them counts as activity on the page."""
+    return [name for name, p in state.param.objects().items() if isinstance(p, param.Event)]
 
 
 if pn.state.served:

@@ -36,7 +36,22 @@ POLL_SECONDS = 2.0
 RESUME_WITHIN = timedelta(hours=6)  # a reloaded page follows a re-run started this recently
 EMPTY = "No profile needs a review: none of your learners has a fallback profile or an open request."
 QUEUE_TITLES = {"learner": "Learner", "why": "Why", "note": "Learner's note", "when": "When"}
+PROSE = ("Narrative", "Refused reply")
 OUTCOME_LABELS = {"kept": "Profile kept", "rerun": "Re-run done", "dismissed": "Dismissed"}
+
+
+def reason_words(reason: str) -> str:
+    """A fallback reason (`services.analysis`: "llm: not configured", "llm: timeout", "llm: refused: ...") for
+    people; any other text as it is."""
+    if not reason.startswith("llm: "):
+        return reason
+    kind = reason.removeprefix("llm: ")
+    if kind == "not configured":
+        return "no LLM was configured"
+    if kind.startswith("refused"):
+        why = kind.removeprefix("refused").lstrip(": ")
+        return f"the LLM's reply was refused{f' ({why})' if why else ''}"
+    return f"the LLM call failed ({kind.replace('_', ' ')})"
 
 
 class ReviewState(PageState):
@@ -145,15 +160,19 @@ def progress_text(progress: RunProgress | None, message: str) -> str:
     return f"Re-run {progress.state.lower()}{percent}{detail}.{outcome}"
 
 
+def _lines(section: TextSection) -> str:
+    """A prose section (narrative, a refused reply) as paragraphs, a list section as bullets; all escaped."""
+    if section.title in PROSE:
+        return "\n\n".join(escaped(line) for line in section.lines)
+    return "\n".join(f"- {escaped(line)}" for line in section.lines)
+
+
 def text_column(title: str, sections: tuple[TextSection, ...]) -> pn.Column:
     """One writer's text, every line escaped (an LLM's or a learner's text never renders as markup)."""
     if not sections:
         body = "_No text from this writer._"
     else:
-        body = "\n\n".join(
-            f"**{section.title}**\n\n" + "\n".join(f"- {escaped(line)}" for line in section.lines)
-            for section in sections
-        )
+        body = "\n\n".join(f"**{section.title}**\n\n" + _lines(section) for section in sections)
     return pn.Column(
         pn.pane.Markdown(f"#### {escaped(title)}"), markdown(body, css_classes=["ai4d-review-text"]),
         styles={"flex": "1 1 320px", "min-width": "0"}, sizing_mode="stretch_width",
@@ -172,7 +191,7 @@ class ReviewView(Viewer):
         rows = [
             {
                 "learner": e.display_name,
-                "why": "asked for a review" if e.request else (e.reason or ""),
+                "why": "asked for a review" if e.request else reason_words(e.reason or ""),
                 "note": e.request.note if e.request else "",
                 "when": review.when(e.request.requested_at if e.request else e.generated_at),
             }
@@ -188,7 +207,7 @@ class ReviewView(Viewer):
             return markdown("Choose a learner to see their profile's text.")
         lines = [f"### {escaped(entry.display_name)}"]
         if entry.reason:
-            lines.append(f"Written by the rules because: {escaped(entry.reason)}")
+            lines.append(f"Written by the rules because {escaped(reason_words(entry.reason))}.")
         if entry.request:
             note = escaped(entry.request.note) or "_no note_"
             lines.append(f"Asked for a review on {review.when(entry.request.requested_at)}: {note}")
@@ -249,4 +268,7 @@ def follow_runs(state: ReviewState, seconds: float = POLL_SECONDS) -> None:
 
 REVIEW_EVENTS = ["refresh", "rerun_one", "rerun_all", "resolve", "selected"]
 
-__all__ = ["EMPTY", "REVIEW_EVENTS", "ReviewState", "ReviewView", "follow_runs", "progress_text", "text_column"]
+__all__ = [
+    "EMPTY", "REVIEW_EVENTS", "ReviewState", "ReviewView",
+    "follow_runs", "progress_text", "reason_words", "text_column",
+]  # fmt: skip

@@ -17,7 +17,7 @@ from ai4d_core.security.tokens import token_hash
 from ai4d_core.services import accounts, cohorts, profile_review
 from ai4d_core.services.profile_review import RunProgress
 from dashboards.page_session import PageIdentity
-from dashboards.profile_review import EMPTY, ReviewState, ReviewView, progress_text
+from dashboards.profile_review import EMPTY, ReviewState, ReviewView, progress_text, reason_words
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"
@@ -83,7 +83,11 @@ def test_the_queue_shows_the_reason_and_both_texts_escaped(page: tuple[Container
     assert [e.learner_id for e in state.entries] == [ada] and state.message == ""
     state.selected = ada
     shown = _html_of(view._detail())
-    assert "llm: timeout" in shown and "Rules narrative" in shown and "version 1 by m-1" in shown
+    assert (
+        "Written by the rules because the LLM call failed (timeout)." in shown
+        and "Rules narrative" in shown
+        and "version 1 by m-1" in shown
+    )
     literal = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; **bold** [link](http://evil.example) ![i]("
     assert literal in shown  # the LLM's text, word for word, as text
     assert "<script" not in shown and "<a " not in shown and "<img" not in shown and "<strong>bold" not in shown
@@ -131,3 +135,14 @@ def test_an_educator_with_no_learners_sees_why_the_queue_is_empty(clean: Contain
     assert state.entries == [] and state.message == EMPTY
     state.param.trigger("rerun_all")
     assert state.run_message  # no LLM configured in the test settings: said, nothing started
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [("llm: not configured", "no LLM was configured"), ("llm: rate_limited", "the LLM call failed (rate limited)"),
+     ("llm: refused: resource x-9 is not in the catalogue",
+      "the LLM's reply was refused (resource x-9 is not in the catalogue)"),
+     ("llm: refused", "the LLM's reply was refused"), ("something else", "something else")],
+)  # fmt: skip
+def test_fallback_reasons_read_as_words(reason: str, words: str) -> None:
+    assert reason_words(reason) == words
