@@ -187,11 +187,13 @@ def _check_texts(rules: Profile, text: ProfileText, data: PromptData) -> None:
         raise ProfileRefused(f"text too long ({total:,} characters in all, at most {MAX_TEXT_CHARS:,})")
     for where, value, _ in fields:
         _check_characters(where, value)
-    facts, ids, echoes = _numbers_of(rules, data), _ids(rules), _echoes(data)
+    combined = _fold("\n".join(v for _, v, _ in fields))
+    numbers = (_numbers_of(rules, data), _ids(rules)) if _DIGIT.search(combined) else ([], [])  # none: no work
+    echoes = _echoes(data)
     # One pass over all the text at once (the usual, clean case); on a hit, field by field for the reason.
-    if _problem(_fold("\n".join(v for _, v, _ in fields)), facts, ids, echoes):
+    if _problem(combined, *numbers, echoes):
         for where, value, _ in fields:
-            if reason := _problem(_fold(value), facts, ids, echoes):
+            if reason := _problem(_fold(value), *numbers, echoes):
                 raise ProfileRefused(f"{where}: {reason}")
     for where, value, topic in fields:
         if topic is not None:

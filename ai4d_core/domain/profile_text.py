@@ -6,7 +6,7 @@ Shared by the prompt (`llm.profile_prompt`) and the validator (`domain.profile_c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -92,6 +92,6 @@ def _strings(value: Any) -> Iterator[str]:
         for k, v in value.items():
             yield str(k)
             yield from _strings(v)
-    elif isinstance(value, Sequence):
+    elif isinstance(value, list | tuple):  # JSON arrays (not the abc: its isinstance costs a lot per answer)
         for v in value:
             yield from _strings(v)

@@ -21,7 +21,7 @@ from ai4d_core.adapters.sql import analysis as sql
 from ai4d_core.adapters.sql import profile_inputs
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain import profile_check
-from ai4d_core.domain.profile import NO_CONTEXT, Profile
+from ai4d_core.domain.profile import Profile
 from ai4d_core.domain.profile_rules import analyze
 from ai4d_core.llm import profile_prompt as prompt
 from ai4d_core.llm.client import ChatRequest, ChatResult, LlmClient
@@ -106,8 +106,7 @@ def analyze_due(
 
 
 def _job(conn: Connection, learner: sql.DueLearner, now: datetime) -> ProfileJob:
-    reader = getattr(sql, "learner_context", None)  # H-rules' adapter gains it; until then: nothing said
-    context = reader(conn, learner.learner_id) if reader else NO_CONTEXT
+    context = sql.learner_context(conn, learner.learner_id)
     rules = analyze(learner.learner_id, learner.last_version + 1, sql.evidence_of(conn, learner.learner_id), now,
                     context)  # fmt: skip
     return ProfileJob(rules, prompt.PromptData(tuple(profile_inputs.answers_of(conn, learner.learner_id)), context))
@@ -122,10 +121,10 @@ def _count(report: WriteReport, profile: Profile, saved: bool) -> None:
         report.llm += 1
     elif reason := profile.provenance.fallback_reason:
         report.fallback += 1
-        report.reasons[_reason_kind(reason)] += 1
+        report.reasons[reason_kind(reason)] += 1
 
 
-def _reason_kind(reason: str) -> str:
+def reason_kind(reason: str) -> str:
     """The reason without a refusal's particulars ("llm: refused: resource ..." -> "llm: refused"), for counts."""
     return "llm: refused" if reason.startswith("llm: refused") else reason
 
