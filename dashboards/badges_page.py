@@ -98,20 +98,22 @@ class BadgesState(PageState):
         super().__init__(**params)
         self.load(reconcile=True)
 
-    def load(self, reconcile: bool = False) -> None:
+    def load(self, reconcile: bool = False, boards: bool = True) -> None:
         """Read progress (after granting what stored evidence earned, with `reconcile`) and the leaderboards."""
         if not self._alive():
             return
         if reconcile:  # answers ingested or graded since: what they earned is granted now
             gamification.award_pending(self.container, self.user.id)
         self.progress = gamification.progress(self.container, self.user.id)
+        if not boards:
+            return
         mine = [m for m in cohorts.my_cohorts(self.container, self.user) if m.role == "learner"]
         self.boards = [(m.name, gamification.leaderboard(self.container, self.user, m.cohort_id)) for m in mine]
 
     def after(self, result: Answered | None) -> None:
         """After an answer: the header follows (a duplicate answer changed nothing)."""
         if result is not None and not result.duplicate:
-            self.load()
+            self.load(boards=False)  # the leaderboards are read again when the section opens
 
 
 def _board(name: str, board: Leaderboard) -> str:

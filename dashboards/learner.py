@@ -1,10 +1,11 @@
 # Panel's constructors take untyped **params:
 # mypy: disable-error-code="no-untyped-call"
-"""The learner dashboard (`/learner`): the quiz one question at a time, its history, the profile, cohorts and
-the learner's data, in `learner_layout.LearnerLayout`.
+"""The learner dashboard (`/learner`): the quiz one question at a time, its history, the profile, badges (with
+XP, level and streak in the header), cohorts, settings and the learner's data, in `learner_layout.LearnerLayout`.
 
 Each section is a state object that calls the core services (driven headless in tests) and a view that lays
-it out: `quiz_page`, `history_page`, `profile_page`, `cohort_views`, `privacy_views`.
+it out: `quiz_page`, `history_page`, `profile_page`, `badges_page`, `cohort_views`, `settings_page`,
+`privacy_views`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from dashboards.privacy_views import PrivacyView, goodbye
 from dashboards.profile_page import ProfileState, ProfileView, connect
 from dashboards.quiz_page import QuizState
 from dashboards.quiz_view import QuizView
+from dashboards.settings_page import GUARDED_ACTIONS as SETTINGS_ACTIONS
+from dashboards.settings_page import SettingsState, SettingsView
 
-SECTIONS = ("Quiz", "History", "Profile", "Badges", "Cohorts", "Your data")
+SECTIONS = ("Quiz", "History", "Profile", "Badges", "Cohorts", "Settings", "Your data")
 
 
 def app() -> pn.viewable.Viewable:
@@ -38,22 +41,25 @@ def app() -> pn.viewable.Viewable:
     join_code = join_code_from_request()
     cohorts = LearnerCohortsState(container=c, identity=identity, join_code=join_code)
     badges = BadgesState(container=c, identity=identity)
+    settings = SettingsState(container=c, identity=identity)
     privacy = PrivacyView.for_page(c, identity)
     privacy.state.param.watch(lambda event: privacy.state.param.update(ended=True) if event.new else None, "erased")
     page = LearnerLayout(
         user=identity.user, active="Cohorts" if join_code else "Quiz", status=HeaderStatus(state=badges),
         sections=list(zip(SECTIONS, [QuizView(state=quiz), HistoryView(state=history), ProfileView(state=profile),
-                                     BadgesView(state=badges), LearnerCohortsView(state=cohorts), privacy],
+                                     BadgesView(state=badges), LearnerCohortsView(state=cohorts),
+                                     SettingsView(state=settings), privacy],
                           strict=True)),
     )  # fmt: skip
     connect(profile, quiz, page)  # next steps open a quiz; new profile versions show by themselves
     connect_badges(badges, quiz, page)  # the header's XP, level and streak follow each answer
+    settings.param.watch(lambda event: badges.load(), "saved")  # a new time zone or opt-in shows at once
     # Opening History shows the answers just given.
     page.param.watch(lambda event: history.load() if event.new == "History" else None, "active")
     return guarded(
         identity, page, quiz, ["start", "submit", "next", "finish", "new_quiz", "abandon", "keep"],
         parts=[(history, ["refresh"]), (profile, ["refresh", "ask_review", "opened", "launch"]),
-               (cohorts, ["join", "leave"]), (privacy.state, ["delete"])],
+               (cohorts, ["join", "leave"]), (settings, SETTINGS_ACTIONS), (privacy.state, ["delete"])],
         final=lambda: goodbye() if privacy.state.erased else ended(),
     )  # fmt: skip
 

@@ -158,25 +158,21 @@ def award_pending(
     """
     store = _store(c)
     now = now or datetime.now(UTC)
-    stored = store.answers(learner_id)
-    facts = _facts(stored, store.items({a.item_id for a in stored}))
-    held_xp = store.xp_held(learner_id)
-    grants = xp_grants(facts, held_xp)
-    new_grants = store.grant(learner_id, grants)
-    held = {b.badge for b in store.badges(learner_id)}
-    states = store.states(learner_id, only=session_id) if MASTERED not in held else {}
-    session_facts = [
-        SessionFact(s.id, s.mode, s.status, s.ended_at, _estimates(states.get(s.id)))
-        for s in store.sessions(learner_id)
-    ]
+    snap = store.snapshot(learner_id, states=True, only=session_id)
+    facts = _facts(snap.answers, snap.items)
+    grants = xp_grants(facts, snap.xp_held)
+    held = {b.badge for b in snap.badges}
+    states = snap.states if MASTERED not in held else {}
+    sessions = [SessionFact(s.id, s.mode, s.status, s.ended_at, _estimates(states.get(s.id))) for s in snap.sessions]
     settings = learner_settings.get(c, learner_id)
     tz = _zone(settings.time_zone)
     days = [local_day(a.at, tz) for a in facts if a.score is not None]
-    total = sum(held_xp.values()) + sum(g.xp for g in grants)  # ours or a concurrent call's: held either way
+    total = sum(snap.xp_held.values()) + sum(g.xp for g in grants)  # ours or a concurrent call's: held either way
     found = earned(
-        Facts(facts, session_facts, streak(days, local_day(now, tz)), settings.time_zone, total, TOPICS, now), held
+        Facts(facts, sessions, streak(days, local_day(now, tz)), settings.time_zone, total, TOPICS, now), held
     )
-    return Awarded(tuple(new_grants), tuple(store.award(learner_id, found)))
+    new_grants, new_badges = store.save(learner_id, grants, found)
+    return Awarded(tuple(new_grants), tuple(new_badges))
 
 
 def award_for_answer(c: Container, answer: AnswerRow) -> AnswerEffects:
@@ -197,12 +193,12 @@ def progress(c: Container, learner_id: int, *, now: datetime | None = None) -> P
     now = now or datetime.now(UTC)
     settings = learner_settings.get(c, learner_id)
     tz = _zone(settings.time_zone)
-    xp = sum(store.xp_held(learner_id).values())
+    snap = store.snapshot(learner_id)
+    xp = sum(snap.xp_held.values())
     level = level_for(xp)
-    days = [local_day(a.at, tz) for a in store.answers(learner_id) if a.score is not None]
-    s = streak(days, local_day(now, tz))
+    s = streak([local_day(a.at, tz) for a in snap.answers if a.score is not None], local_day(now, tz))
     start, end = week_of(now)
-    earned_rows = store.badges(learner_id)
+    earned_rows = snap.badges
     badges = tuple(
         EarnedBadge(r.badge, BY_ID[r.badge].name, BY_ID[r.badge].rule, r.evidence, r.awarded_at)
         for r in earned_rows

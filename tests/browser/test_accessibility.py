@@ -18,7 +18,7 @@ from tests.browser.quiz_steps import answer_anything, submit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet kettle drums at dawn"
-SECTIONS = ("Quiz", "History", "Profile", "Badges", "Cohorts", "Your data")
+SECTIONS = ("Quiz", "History", "Profile", "Badges", "Cohorts", "Settings", "Your data")
 
 
 def _open(page: Page, section: str) -> None:
