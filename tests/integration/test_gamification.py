@@ -259,3 +259,24 @@ def test_the_weekly_leaderboard_shows_opted_in_cohort_members_under_pseudonyms(b
     assert len(gamification.leaderboard(bank, teacher, cohort).standings) == 2
     with pytest.raises(policy.Forbidden):
         gamification.leaderboard(bank, people["out"], cohort)
+
+
+def test_what_a_client_claims_awards_nothing(bank: Container) -> None:
+    """A claimed score or correctness is ignored (the server scores the answer), and a claimed answer time
+    cannot fill streak days (the server's receipt time counts)."""
+    fay = _learner(bank, "fay")
+    items = load_demo_items()[:3]
+    wrong = {
+        "format": "ai4d/v1", "submission_id": str(uuid.uuid4()),
+        "answers": [{"item_id": items[0].id, "answer": _wrong(items[0]), "score": 1.0, "is_correct": True}],
+    }  # fmt: skip
+    receive(bank, fay.id, json.dumps(wrong).encode(), "api")
+    now = datetime.now(UTC)
+    for days_ago, item in ((2, items[1]), (1, items[2])):  # answers claimed on the two days before
+        receive(bank, fay.id, build_payload({item.id: key_answer(item)}, submitted_at=now - timedelta(days=days_ago)),
+                "api")  # fmt: skip
+    ingest_pending(bank)
+    gamification.award_pending(bank, fay.id)
+    assert set(_ledger(bank, fay.id)) == {items[1].id, items[2].id}
+    p = gamification.progress(bank, fay.id)
+    assert p.streak_days == 1 and "streak_3" not in _badges(bank, fay.id)
