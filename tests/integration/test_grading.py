@@ -184,11 +184,6 @@ def test_a_grade_counts_everywhere_and_the_learner_sees_it(world: World) -> None
     assert (entry.actor_id, entry.target_id, entry.detail["score"]) == (world.edu.id, world.ada.id, 0.8)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/sql/analysis.py (H-rules) must count grades as new evidence in due_learners: use "
-    "adapters.sql.grading.evidence_counts() for its per-learner counts; remove this mark then",
-)
 def test_profiles_count_only_graded_answers_and_a_grade_makes_the_profile_due(world: World) -> None:
     c = world.c
     key = world.waiting(world.ada)

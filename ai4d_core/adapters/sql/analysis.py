@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ai4d_core.adapters.sql.grading import evidence_counts
 from ai4d_core.adapters.sql.tables import Attempt, ItemRow, OutboxMessage, ProfileState, Response, User
 from ai4d_core.domain.items import Item, parse_item
 from ai4d_core.domain.misconceptions import revealed_misconceptions
@@ -25,8 +26,9 @@ class DueLearner:
 
 
 def due_learners(engine: Engine, limit: int | None = None) -> list[DueLearner]:
-    """Learners with attempts that no profile has covered yet."""
-    counts = select(Attempt.learner_id, func.count().label("n")).group_by(Attempt.learner_id).subquery()
+    """Learners with evidence that no profile has covered yet: attempts, and educators' grades of open
+    responses (a grade, or a regrade, is new evidence too; `grading.evidence_counts`)."""
+    counts = evidence_counts().subquery()
     query = (
         select(counts.c.learner_id, counts.c.n, func.coalesce(ProfileState.version, 0))
         .outerjoin(ProfileState, ProfileState.learner_id == counts.c.learner_id)

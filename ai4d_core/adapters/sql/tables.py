@@ -234,7 +234,8 @@ class ProfileState(Base):
     __tablename__ = "profile_state"
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
-    # A count, not a timestamp: an ingest transaction that commits late cannot slip under a count.
+    # A count, not a timestamp: an ingest transaction that commits late cannot slip under a count. It counts
+    # attempts plus educators' grades (`grading.evidence_counts`): the name predates grading.
     analyzed_attempts: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = _now()
 
