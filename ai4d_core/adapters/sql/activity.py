@@ -145,12 +145,4 @@ def advance(conn: Connection, source: str, to: datetime, relayed: int) -> None:
     )
 
 
-def watermarks(conn: Connection) -> dict[str, tuple[datetime, int]]:
-    """Every source's watermark and count of relayed events (for the operator)."""
-    rows = conn.execute(select(ActivityWatermark.source, ActivityWatermark.watermark, ActivityWatermark.relayed))
-    return {str(s): (w, int(n)) for s, w, n in rows}
-
-
-__all__ = [
-    "SOURCES", "Fact", "Source", "advance", "installed", "missing_learners", "read_page", "watermark", "watermarks",
-]  # fmt: skip
+__all__ = ["SOURCES", "Fact", "Source", "advance", "installed", "missing_learners", "read_page", "watermark"]
