@@ -149,6 +149,7 @@ def app() -> pn.viewable.Viewable:
     tabs = pn.Tabs(
         ("Mastery", EducatorView(state=state)), ("Cohorts", CohortManagerView(state=manager)),
         ("Grading", GradingView(state=grading)), ("Profile review", ReviewView(state=review)),
+        dynamic=True,  # only the open tab is in the page: no focusable content hidden with aria-hidden
     )  # fmt: skip
     page = pn.Column(
         header("AI4D educator", state.user), tabs,

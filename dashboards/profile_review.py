@@ -16,7 +16,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pandas as pd
 import panel as pn
 import param
 from panel.viewable import Viewer
@@ -26,7 +25,7 @@ from ai4d_core.adapters.sql.tables_review import OUTCOMES
 from ai4d_core.policy import Forbidden
 from ai4d_core.services import profile_review as review
 from ai4d_core.services.profile_review import FlowRunsUnavailableError, QueueEntry, RunProgress, TextSection
-from dashboards.cohort_views import PageState, picking_table
+from dashboards.cohort_views import PageState
 from dashboards.common import markdown
 from dashboards.flow_runs import PrefectFlowRuns
 from dashboards.quiz_text import escaped
@@ -36,6 +35,7 @@ POLL_SECONDS = 2.0
 RESUME_WITHIN = timedelta(hours=6)  # a reloaded page follows a re-run started this recently
 EMPTY = "No profile needs a review: none of your learners has a fallback profile or an open request."
 QUEUE_TITLES = {"learner": "Learner", "why": "Why", "note": "Learner's note", "when": "When"}
+CHOOSE = "Choose a learner"
 PROSE = ("Narrative", "Refused reply")
 OUTCOME_LABELS = {"kept": "Profile kept", "rerun": "Re-run done", "dismissed": "Dismissed"}
 
@@ -186,19 +186,23 @@ class ReviewView(Viewer):
 
     @param.depends("state.entries")
     def _queue(self) -> pn.viewable.Viewable:
-        if not self.state.entries:
+        """The queue as a Markdown table (every cell escaped) and a learner picker: a Tabulator grid fails axe's
+        aria-required-children, a native select does not."""
+        entries = self.state.entries
+        if not entries:
             return markdown(EMPTY, css_classes=["ai4d-empty"])
         rows = [
-            {
-                "learner": e.display_name,
-                "why": "asked for a review" if e.request else reason_words(e.reason or ""),
-                "note": e.request.note if e.request else "",
-                "when": review.when(e.request.requested_at if e.request else e.generated_at),
-            }
-            for e in self.state.entries
-        ]
-        ids = [e.learner_id for e in self.state.entries]
-        return picking_table(pd.DataFrame(rows, columns=list(QUEUE_TITLES)), QUEUE_TITLES, ids, self.state, "selected")
+            [e.display_name, "asked for a review" if e.request else reason_words(e.reason or ""),
+             e.request.note if e.request else "", review.when(e.request.requested_at if e.request else e.generated_at)]
+            for e in entries
+        ]  # fmt: skip
+        head = "| " + " | ".join(QUEUE_TITLES.values()) + " |\n|" + "---|" * len(QUEUE_TITLES)
+        table = "\n".join([head, *("| " + " | ".join(escaped(cell) for cell in row) + " |" for row in rows)])
+        options: dict[str, int | None] = {CHOOSE: None}
+        options |= {f"{e.display_name} (learner {e.learner_id})": e.learner_id for e in entries}
+        picker = pn.widgets.Select(name="Learner to review", options=options, value=self.state.selected, width=360)
+        picker.param.watch(lambda event: setattr(self.state, "selected", event.new), "value")
+        return pn.Column(markdown(table, css_classes=["ai4d-review-queue"]), picker, sizing_mode="stretch_width")
 
     @param.depends("state.selected", "state.entries")
     def _detail(self) -> pn.viewable.Viewable:

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, expect
 from ai4d_core.bootstrap import Container
 from ai4d_core.services.demo import DEMO_ACCOUNTS, learner_email, seed_demo
 from ai4d_core.settings import Settings
+from tests.browser.axe import axe_violations, blocking
 from tests.browser.conftest import LogIn, PageWatch, served_dashboards
 from tests.flow_runner import prefect_environment, served_analyze_profiles
 from tests.llm_server import FakeLlm
@@ -50,22 +51,25 @@ def test_the_educator_reruns_a_fallback_profile_and_watches_it_finish(
             served_dashboards(service_env, tmp_path / "panel.log", **prefect_environment(), **llm_env) as url,
         ):
             page_watch.allowed_hosts.add(urlparse(url).netloc)  # this test's own server, not a foreign host
-            context = chromium.new_context(viewport={"width": 1200, "height": 1000})
+            # axe is injected as an inline script: this context only bypasses the CSP
+            context = chromium.new_context(viewport={"width": 1200, "height": 1000}, bypass_csp=True)
             page = context.new_page()
             log_in(page, url, "/educator", *EDUCATOR)
             expect(page).to_have_url(re.compile(r"/educator"))
             page.locator(".bk-tab", has_text="Profile review").click()
-            row = page.locator(".tabulator-row", has_text=learner.display_name)
-            expect(row).to_contain_text("no LLM was configured")
-            row.click()
+            queue = page.locator(".ai4d-review-queue")
+            expect(queue.locator("tr", has_text=learner.display_name)).to_contain_text("no LLM was configured")
+            page.get_by_label("Learner to review").select_option(label=f"{learner.display_name} (learner {learner.id})")
             expect(page.get_by_text("Written by the rules because no LLM was configured.")).to_be_visible()
             expect(page.get_by_text("By the rules (version 1)")).to_be_visible()
             page.screenshot(path="/tmp/ai4d-educator-review-detail.png", full_page=True)
+            found = blocking(axe_violations(page))  # the queue and both texts: no serious or critical issue
+            assert found == [], "\n".join(found)
             page.get_by_role("button", name="Re-run with the LLM").click()
             expect(page.get_by_text(re.compile(r"Re-run (started|scheduled|pending|running)"))).to_be_visible()
             done = page.get_by_text(re.compile(r"Re-run completed, 100%"))
             expect(done).to_be_visible(timeout=0)  # the run's end, read from Prefect by the page
-            expect(page.locator(".tabulator-row", has_text=learner.display_name)).to_have_count(0)
+            expect(queue.locator("tr", has_text=learner.display_name)).to_have_count(0)
             page.screenshot(path="/tmp/ai4d-educator-profile-review.png", full_page=True)
             context.close()
 
