@@ -26,8 +26,8 @@ PANEL_PLUGINS = ("account_routes",)  # Panel `--plugins` modules (ROUTES): the a
 PANEL_THREADS = 8  # Panel runs every page callback on this many threads, never on the event loop
 # In this order for `ai4d flow run all` and the demo: calibration before the profiles and the warehouse use it.
 FLOW_NAMES = (
-    "ingest-submissions", "calibrate-items", "analyze-profiles", "refresh-warehouse", "send-mail",
-    "prune-security-tables",
+    "ingest-submissions", "calibrate-items", "analyze-profiles", "relay-activity", "refresh-warehouse",
+    "send-mail", "prune-security-tables",
 )  # fmt: skip
 
 
