@@ -17,6 +17,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -50,11 +51,10 @@ _INSTRUCTION = re.compile(
     r"|\b(assistant|system)\s*:",
     re.I | re.S,
 )
-_SUSPECT = re.compile(
-    r"\b(ignore|disregard|forget|pretend|act as|you are|you must|say that|write that|instructions?|prompt|"
-    r"system|assistant|full marks)\b",
-    re.I,
-)
+_INSTRUCTION_WORDS = ("ignore", "disregard", "forget", "override", "system", "you are now", "as an ai", "jailbreak",
+                      "developer mode", "instruction", "assistant")  # fmt: skip  # one is in every _INSTRUCTION match
+_SUSPECT_WORDS = ("ignore", "disregard", "forget", "pretend", "act as", "you are", "you must", "say that",
+                  "write that", "instruction", "prompt", "system", "assistant", "full marks")  # fmt: skip
 _NUMBER = re.compile(r"(?<![\w.])[-+\u2212]?\d+(?:[.,]\d+)?(?:\s*%)?")
 _WORD = re.compile(r"\w+")
 _STRONG_WORDS = re.compile(r"\b(mastered|proficient|expert|excellent)\b", re.I)
@@ -200,16 +200,16 @@ def _check_texts(rules: Profile, text: ProfileText, data: PromptData) -> None:
             _check_tone(where, value, topic)
 
 
-def _problem(folded: str, facts: list[float], ids: list[str], echoes: set[str]) -> str | None:
+def _problem(folded: str, facts: list[float], ids: list[str], echoes: _Echoes) -> str | None:
     """What is wrong with one text (NFKC, casefolded), or None."""
     if _MARKUP_HINT.search(folded) and (found := _MARKUP.search(folded)):
         label = next(_MARKUP_LABELS[int(k[1:])] for k, v in found.groupdict().items() if v is not None)
         return f"{label} (plain text only)"
-    if _INSTRUCTION.search(folded):
+    if any(k in folded for k in _INSTRUCTION_WORDS) and _INSTRUCTION.search(folded):
         return "reads like an instruction, not a profile"
-    if echoes:
+    if echoes and _run_in(_WORD.findall(folded), echoes.vocabulary) >= SUSPECT_ECHO_WORDS:
         words = _WORD.findall(folded)
-        if not echoes.isdisjoint(_shingles([words], SUSPECT_ECHO_WORDS) | _shingles([words], ECHO_WORDS)):
+        if not echoes.runs.isdisjoint(_shingles([words], SUSPECT_ECHO_WORDS) | _shingles([words], ECHO_WORDS)):
             return "repeats the learner's own words"
     for number in _NUMBER.findall(_without(ids, folded)) if _DIGIT.search(folded) else ():
         if not _is_fact(number, facts):
@@ -217,13 +217,33 @@ def _problem(folded: str, facts: list[float], ids: list[str], echoes: set[str]) 
     return None
 
 
-def _echoes(data: PromptData) -> set[str]:
-    """Runs of the learner's words that must not come back: any `ECHO_WORDS`, or `SUSPECT_ECHO_WORDS` of a text
-    that reads like an instruction."""
+@dataclass(frozen=True, slots=True)
+class _Echoes:
+    """Runs of the learner's words that must not come back (any `ECHO_WORDS`, or `SUSPECT_ECHO_WORDS` of a text
+    that reads like an instruction), and the words they are made of (a cheap first test)."""
+
+    runs: set[str]
+    vocabulary: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.runs)
+
+
+def _echoes(data: PromptData) -> _Echoes:
     texts = [t for t in data.learner_texts() if t.count(" ") >= SUSPECT_ECHO_WORDS - 1]
     learner = [_words(t) for t in texts]
-    suspect = [w for t, w in zip(texts, learner, strict=True) if _SUSPECT.search(t)]
-    return _shingles(learner, ECHO_WORDS) | _shingles(suspect, SUSPECT_ECHO_WORDS)
+    suspect = [w for t, w in zip(texts, learner, strict=True) if any(k in t.casefold() for k in _SUSPECT_WORDS)]
+    runs = _shingles(learner, ECHO_WORDS) | _shingles(suspect, SUSPECT_ECHO_WORDS)
+    return _Echoes(runs, frozenset(w for words in learner for w in words))
+
+
+def _run_in(words: list[str], vocabulary: frozenset[str]) -> int:
+    """The longest run of consecutive words that are all in `vocabulary`."""
+    longest = run = 0
+    for w in words:
+        run = run + 1 if w in vocabulary else 0
+        longest = max(longest, run)
+    return longest
 
 
 def _fields(text: ProfileText) -> Iterator[tuple[str, str, tuple[str, str] | None]]:

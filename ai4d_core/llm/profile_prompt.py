@@ -95,10 +95,16 @@ def facts(rules: Profile, context: LearnerContext = NO_CONTEXT) -> dict[str, Any
 def resources(rules: Profile) -> dict[str, list[dict[str, Any]]]:
     """The catalogue resources the model may cite, by topic of the learner's profile."""
     topics = {t.topic for t in rules.topics} | {s.topic for s in rules.learning_path}
-    by_topic: dict[str, list[dict[str, Any]]] = {t: [] for t in sorted(topics)}
+    offered = _offered()
+    return {t: offered.get(t, []) for t in sorted(topics)}
+
+
+@functools.cache
+def _offered() -> dict[str, list[dict[str, Any]]]:
+    """The catalogue as the prompt shows it, by topic (built once; never changed)."""
+    by_topic: dict[str, list[dict[str, Any]]] = {}
     for r in catalogue().values():
-        if r.topic in by_topic:
-            by_topic[r.topic].append({"id": r.id, "title": r.title, "level": r.level, "hours": r.hours})
+        by_topic.setdefault(r.topic, []).append({"id": r.id, "title": r.title, "level": r.level, "hours": r.hours})
     return by_topic
 
 
@@ -142,7 +148,7 @@ def _cut(text: str, limit: int) -> str:
 def _clip(value: Any) -> Any:
     """The answer with every string cut to `MAX_ANSWER_CHARS` (lists and objects kept, at most 20 entries)."""
     if isinstance(value, str):
-        return _cut(value, MAX_ANSWER_CHARS)
+        return value if len(value) <= MAX_ANSWER_CHARS else _cut(value, MAX_ANSWER_CHARS)
     if isinstance(value, list):
         return [_clip(v) for v in value[:20]]
     if isinstance(value, dict):
