@@ -1,0 +1,259 @@
+"""Rules profiles for many learners at once: `analyze_many`, equal to `profile_rules.analyze` per learner.
+
+Input is columnar (`Responses`: one row per answer, codes into vocabularies), not a list of `Evidence`. What is
+per-response work runs in numpy over every learner at once: the latest graded answer to each (learner, item),
+per (learner, topic) counts, mean score and the EAP ability and SE on `irt.GRID` (one sparse product of the
+rows' weights with the log-likelihood table of the distinct items, in blocks of topics to bound memory). The
+per-learner texts are then assembled from the rules' own functions (`profile_batch_text`), whose results are
+cached by the few values they depend on, so the wording is never forked.
+
+Output: one JSON document per learner, equal to `analyze(...).model_dump(mode="json")` (abilities to rounding:
+a sum in another order could differ from the loop's by 1e-16, which changes the rounded figure only on an
+exact tie at the 4th decimal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from ai4d_core.domain.irt import GRID, log_prior, summarize
+from ai4d_core.domain.profile import Evidence
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+TimeArray = npt.NDArray[np.datetime64]
+_BLOCK = 50_000  # (learner, topic) groups per block of the EAP: a (block x grid) array of ~32 MB
+
+
+@dataclass(frozen=True)
+class Responses:
+    """Scored answers of many learners, one row per answer; codes index the vocabularies.
+
+    `learner[i]` indexes the learners passed to `analyze_many`; `item`/`topic` index `item_ids`/`topics`;
+    `answered_at` is UTC (datetime64[us]); `graded` False marks an open response awaiting review (not
+    evidence). Misconception tags are pairs: row `tag_row[j]` revealed `tags[tag[j]]`. (An item's level,
+    which `Evidence` carries, plays no part in the rules and is not needed.)
+    """
+
+    learner: IntArray
+    item: IntArray
+    topic: IntArray
+    a: FloatArray
+    b: FloatArray
+    score: FloatArray
+    answered_at: TimeArray
+    graded: BoolArray
+    item_ids: Sequence[str]
+    topics: Sequence[str]
+    tag_row: IntArray
+    tag: IntArray
+    tags: Sequence[str]
+
+    def __post_init__(self) -> None:
+        n = self.learner.shape[0]
+        columns = (self.item, self.topic, self.a, self.b, self.score, self.answered_at, self.graded)
+        if self.learner.ndim != 1 or any(c.shape != (n,) for c in columns):
+            raise ValueError("every column of Responses must be 1-d and of the same length")
+        if self.tag_row.shape != self.tag.shape:
+            raise ValueError("tag_row and tag must have the same length")
+        for name, codes, size in (
+            ("item", self.item, len(self.item_ids)),
+            ("topic", self.topic, len(self.topics)),
+            ("tag_row", self.tag_row, n),
+            ("tag", self.tag, len(self.tags)),
+        ):
+            if codes.size and (codes.min() < 0 or codes.max() >= size):
+                raise ValueError(f"{name} codes must lie in [0, {size})")
+
+    def __len__(self) -> int:
+        return int(self.learner.shape[0])
+
+    @classmethod
+    def of(cls, evidence: Sequence[Sequence[Evidence]]) -> Responses:
+        """The columns of per-learner evidence lists (learner code = position in `evidence`); UTC times."""
+        rows = [(i, e) for i, es in enumerate(evidence) for e in es]
+        item_ids = sorted({e.item_id for _, e in rows})
+        topics = sorted({e.topic for _, e in rows})
+        tags = sorted({t for _, e in rows for t in e.misconceptions})
+        item_code = {x: i for i, x in enumerate(item_ids)}
+        topic_code = {x: i for i, x in enumerate(topics)}
+        tag_code = {x: i for i, x in enumerate(tags)}
+        pairs = [(j, tag_code[t]) for j, (_, e) in enumerate(rows) for t in e.misconceptions]
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        micros = [(e.answered_at - epoch) // _MICROSECOND for _, e in rows]
+        return cls(
+            learner=np.array([i for i, _ in rows], dtype=np.int64),
+            item=np.array([item_code[e.item_id] for _, e in rows], dtype=np.int64),
+            topic=np.array([topic_code[e.topic] for _, e in rows], dtype=np.int64),
+            a=np.array([e.a for _, e in rows], dtype=np.float64),
+            b=np.array([e.b for _, e in rows], dtype=np.float64),
+            score=np.array([e.score for _, e in rows], dtype=np.float64),
+            answered_at=np.array(micros, dtype=np.int64).astype("datetime64[us]"),
+            graded=np.array([e.graded for _, e in rows], dtype=np.bool_),
+            item_ids=item_ids,
+            topics=topics,
+            tag_row=np.array([j for j, _ in pairs], dtype=np.int64),
+            tag=np.array([t for _, t in pairs], dtype=np.int64),
+            tags=tags,
+        )
+
+
+_MICROSECOND = np.timedelta64(1, "us").astype(object)
+
+
+@dataclass(frozen=True)
+class TopicStats:
+    """Per (learner, topic) figures, one row per group, sorted by learner then topic id (as `analyze` lists
+    them); `rows` are the latest graded answers in group order (sorted by item id within a group)."""
+
+    learner: IntArray
+    topic: IntArray  # code into Responses.topics
+    start: IntArray  # the group's first position in `rows`
+    n_responses: IntArray
+    n_correct: IntArray
+    mean_score: FloatArray
+    ability: FloatArray
+    se: FloatArray
+    rows: IntArray  # row indices of Responses
+
+
+def topic_stats(r: Responses) -> TopicStats:
+    """Every (learner, topic) group's counts, mean score and EAP ability and SE, from the latest graded answer
+    to each item (as `profile_rules.latest_graded`: the latest time; on a tie, the later row)."""
+    rows, first = _latest(r, ranks(r.item_ids))
+    topic_rank = ranks(r.topics)
+    key = r.learner[rows] * len(r.topics) + topic_rank[r.topic[rows]]
+    order = np.argsort(key, kind="stable")  # stable: items stay sorted by id within a group
+    rows, first, key = rows[order], first[order], key[order]
+    change = np.r_[False, key[1:] != key[:-1]] if rows.size else np.zeros(0, np.bool_)
+    start = np.flatnonzero(np.r_[True, change[1:]]) if rows.size else np.zeros(0, np.int64)
+    group = np.cumsum(change)
+    n = np.diff(np.r_[start, rows.size]).astype(np.int64)
+    score = r.score[rows]
+    n_correct = np.bincount(group, weights=score >= 1, minlength=start.size).astype(np.int64)
+    theta, se = _eap(r, rows, start, np.clip(score, 0.0, 1.0))
+    return TopicStats(
+        learner=r.learner[rows[start]],
+        topic=r.topic[rows[start]],
+        start=start.astype(np.int64),
+        n_responses=n,
+        n_correct=n_correct,
+        mean_score=round3(_sums(group, first, score, start.size) / np.maximum(n, 1)),
+        ability=round3(theta) + 0.0,
+        se=round3(se),
+        rows=rows,
+    )
+
+
+def ranks(vocabulary: Sequence[str]) -> IntArray:
+    """Each code's rank in the vocabulary's sorted order (Python's string order, as `sorted` uses)."""
+    rank = np.empty(len(vocabulary), dtype=np.int64)
+    rank[sorted(range(len(vocabulary)), key=vocabulary.__getitem__)] = np.arange(len(vocabulary))
+    return rank
+
+
+def _latest(r: Responses, item_rank: IntArray) -> tuple[IntArray, IntArray]:
+    """The rows of the latest graded answer to each (learner, item), sorted by learner then item id, and for
+    each the rank (within its learner, by time then row) of the first graded answer to its item: the order
+    in which `analyze` meets the items."""
+    rows = np.flatnonzero(r.graded)
+    at = r.answered_at[rows].astype(np.int64)
+    who = r.learner[rows]
+    same = who[1:] == who[:-1]
+    if np.all((who[1:] >= who[:-1]) & (~same | (at[1:] >= at[:-1]))):
+        rank = np.arange(rows.size)  # rows already in learner and time order (as a query would read them)
+    else:
+        rank = np.empty(rows.size, dtype=np.int64)
+        rank[np.argsort(at, kind="stable")] = np.arange(rows.size)
+    key = who * max(len(r.item_ids), 1) + item_rank[r.item[rows]]
+    order = np.argsort(key, kind="stable")  # stable: rows of one item stay in input order
+    rows, key, at, rank = rows[order], key[order], at[order], rank[order]
+    if not rows.size:
+        return rows, rank
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    if first.size == rows.size:  # no item answered twice
+        return rows, rank
+    size = np.diff(np.r_[first, rows.size])
+    latest_at = np.repeat(np.maximum.reduceat(at, first), size)
+    position = np.where(at == latest_at, np.arange(rows.size), -1)  # the last row at the latest time wins
+    return rows[np.maximum.reduceat(position, first)], np.minimum.reduceat(rank, first)
+
+
+def _sums(group: IntArray, first: IntArray, score: FloatArray, n_groups: int) -> FloatArray:
+    """Each group's sum of scores, added in the order `analyze` adds them (floating-point sums depend on it:
+    (0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)); sums of halves, quarters and the like are exact in any order."""
+    exact = score * 1024.0 == np.round(score * 1024.0)
+    ordered = np.bincount(group, weights=~exact, minlength=n_groups) > 0
+    sums = np.bincount(group, weights=np.where(ordered[group], 0.0, score), minlength=n_groups)
+    pick = np.flatnonzero(ordered[group])
+    if pick.size:
+        pick = pick[np.argsort(group[pick] * (int(first.max()) + 1) + first[pick])]
+        sums += np.bincount(group[pick], weights=score[pick], minlength=n_groups)
+    return np.asarray(sums, dtype=np.float64)
+
+
+def _eap(r: Responses, rows: IntArray, start: IntArray, u: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """EAP ability and SE (prior N(0, 1), as `irt.eap`) of each group of `rows` (groups begin at `start`).
+
+    A row's log-likelihood over the grid is (1 - u) log(1 - P) + u log P: one sparse product of the rows'
+    weights with the table of log P and log(1 - P) of the distinct (a, b) pairs, block by block."""
+    if not rows.size:
+        return np.zeros(0), np.zeros(0)
+    a, b = r.a[rows], r.b[rows]
+    pairs, pair = np.unique(a + 1j * b, return_inverse=True)
+    z = pairs.real[:, None] * (GRID[None, :] - pairs.imag[:, None])
+    log_p = -np.logaddexp(0.0, -z)
+    table = np.vstack([log_p - z, log_p])  # log(1 - P) rows, then log P rows
+    pair = pair.reshape(-1).astype(np.int64)
+    indptr = np.r_[start, rows.size]
+    weights = sp.csr_matrix((1.0 - u, pair, indptr), shape=(start.size, table.shape[0]))
+    weights += sp.csr_matrix((u, pair + pairs.size, indptr), shape=(start.size, table.shape[0]))
+    weights.eliminate_zeros()
+    prior = log_prior(0.0, 1.0)
+    theta, se = np.empty(start.size), np.empty(start.size)
+    for lo in range(0, start.size, _BLOCK):
+        block = slice(lo, lo + _BLOCK)
+        theta[block], se[block] = summarize(np.asarray(weights[block] @ table) + prior)
+    return theta, se
+
+
+def round3(x: FloatArray) -> FloatArray:
+    """`round(v, 3)` of every value, as Python rounds (numpy's differs only within 1e-6 of a half)."""
+    out = np.round(x, 3)
+    scaled = x * 1000.0
+    near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if near.any():
+        out[near] = [round(v, 3) for v in x[near].tolist()]
+    return np.asarray(out, dtype=np.float64)
+
+
+def analyze_many(
+    learner_ids: Sequence[int] | IntArray,
+    versions: Sequence[int] | IntArray,
+    responses: Responses,
+    now: datetime,
+    hours_per_week: Sequence[float | None] | FloatArray | None = None,
+) -> list[dict[str, Any]]:
+    """One rules profile document per learner (`learner_ids[k]` is learner code k of `responses`), each equal
+    to `analyze(learner_ids[k], versions[k], <their evidence>, now, LearnerContext(hours_per_week=...))`
+    dumped as JSON. `hours_per_week`: one per learner, None/NaN when not said."""
+    from ai4d_core.domain.profile_batch_text import documents
+
+    n = len(learner_ids)
+    if len(versions) != n or (hours_per_week is not None and len(hours_per_week) != n):
+        raise ValueError("learner_ids, versions and hours_per_week need one value per learner")
+    if responses.learner.size and responses.learner.max() >= n:
+        raise ValueError(f"learner codes must lie in [0, {n})")
+    hours = np.full(n, np.nan) if hours_per_week is None else np.array(hours_per_week, dtype=np.float64)
+    return documents(learner_ids, versions, responses, topic_stats(responses), now, hours)
+
+
+__all__ = ["Responses", "TopicStats", "analyze_many", "ranks", "round3", "topic_stats"]
