@@ -139,7 +139,8 @@ def _sides(
     the LLM's side of a rules profile the refused reply the analysis kept, else the newest version the LLM wrote."""
     provenance = (latest or {}).get("provenance") or {}
     if provenance.get("source") == "llm":
-        return (), profile_text(latest), f"version {latest and latest.get('version')} by {provenance.get('model')}"
+        assert latest is not None  # a provenance came from it
+        return (), profile_text(latest), f"version {latest.get('version')} by {provenance.get('model') or 'the LLM'}"
     refused = (latest or {}).get(REFUSED_TEXT_KEY)
     if isinstance(refused, str) and refused.strip():
         return profile_text(latest), (TextSection("Refused reply", (refused,)),), "the LLM's refused reply"
@@ -238,12 +239,12 @@ def resolve(c: Container, educator: Principal | None, request_id: int, outcome: 
 def start_rerun(
     c: Container, educator: Principal | None, learner_ids: Sequence[int] | None, runs: FlowRuns, source: str = ""
 ) -> uuid.UUID:
-    """Start `analyze-profiles` with the LLM for these learners (None: every learner in the viewer's queue);
-    returns the flow run id. Learners outside the viewer's cohorts are refused."""
+    """Start `analyze-profiles` with the LLM for these learners (None: every fallback profile in the viewer's
+    queue); returns the flow run id. Learners outside the viewer's cohorts are refused."""
     learners = _visible_learners(c, educator)
     assert educator is not None
-    if learner_ids is None:
-        ids = [e.learner_id for e in review_queue(c, educator)]
+    if learner_ids is None:  # every fallback in the queue (a request for an LLM profile is re-run on its own)
+        ids = [e.learner_id for e in review_queue(c, educator) if e.reason]
     else:
         ids = sorted(set(learner_ids))
         if any(i not in learners for i in ids):

@@ -59,6 +59,12 @@ class RecordingRuns:
         return RunProgress("Running", final=False, ok=False, percent=50.0)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    profile_review.REQUESTS.reset()  # user ids restart at 1 in every test
+    profile_review.RERUNS.reset()
+
+
 @pytest.fixture
 def world(clean: Container) -> dict[str, Viewer]:
     """Two cohorts with an educator each; ada and bob in the first, cyd in the second, dee in none."""
@@ -147,14 +153,12 @@ def test_a_request_note_is_bounded_plain_text_and_only_learners_ask(world: dict[
 
 
 def test_asking_again_and_again_is_rate_limited(world: dict[str, Viewer], clean: Container) -> None:
-    profile_review.REQUESTS.reset()
     dee = world["dee"]
     for _ in range(3):  # ask, get resolved, ask again
         made = profile_review.request_review(clean, dee, "please")
         profile_review.resolve(clean, world["root"], made.id, "dismissed")
     with pytest.raises(ValueError, match="Too many"):
         profile_review.request_review(clean, dee, "please")
-    profile_review.REQUESTS.reset()
 
 
 def test_only_educators_and_admins_start_reruns_of_their_own_learners(
@@ -171,6 +175,7 @@ def test_only_educators_and_admins_start_reruns_of_their_own_learners(
         with pytest.raises(Forbidden):  # cyd is uma's
             profile_review.start_rerun(with_llm, world["tess"], [world["cyd"].id], runs)
         assert runs.started == []
+        profile_review.request_review(clean, world["bob"], "my LLM profile is odd")  # not a fallback
         run_id = profile_review.start_rerun(with_llm, world["tess"], None, runs, source="10.0.0.1")
         assert runs.started == [[world["ada"].id]]
         assert profile_review.rerun_progress(with_llm, world["tess"], run_id, runs).percent == 50.0
