@@ -25,6 +25,9 @@ WAITING = {"Scheduled": "waiting for a worker", "Late": "waiting for a worker (n
            "Pending": "starting", "AwaitingRetry": "waiting to retry"}  # fmt: skip
 
 
+NOT_FINISHED = "it did not finish; the flow run's log in Prefect says why (`ai4d status` shows where Prefect is)"
+
+
 def rerun_parameters(learner_ids: Sequence[int]) -> dict[str, Any]:
     """The flow's parameters for a re-run of these learners with the LLM (flows/analyze_profiles.AnalyzeParams)."""
     return {"params": {"learner_ids": [int(i) for i in learner_ids], "use_llm": True}}
@@ -116,7 +119,7 @@ def _percent(data: Any) -> float | None:
 def progress_of(state: Any, artifacts: Sequence[Any]) -> RunProgress:
     """A `RunProgress` from a flow run's state and its newest progress artifact, whatever either holds: the
     artifact's percent and description ("12 of 40 learners ..."), else 100% once completed; a failed run's
-    state message; a run no worker has taken yet says so."""
+    a failed run where to look; a run no worker has taken yet says so."""
     name = str(getattr(state, "name", None) or "Unknown")
     final = bool(state is not None and state.is_final())
     ok = bool(state is not None and state.is_completed())
@@ -125,9 +128,9 @@ def progress_of(state: Any, artifacts: Sequence[Any]) -> RunProgress:
     if ok and percent is None:
         percent = 100.0
     message = str(getattr(newest, "description", None) or "")[:300] or WAITING.get(name, "")
-    if final and not ok:
-        message = str(getattr(state, "message", None) or "")[:300]
+    if final and not ok:  # the state's message can hold internals (an exception): the page says where to look
+        message = NOT_FINISHED
     return RunProgress(state=name, final=final, ok=ok, percent=percent, message=message)
 
 
-__all__ = ["DEPLOYMENT", "PrefectFlowRuns", "api_url", "progress_of", "rerun_parameters"]
+__all__ = ["DEPLOYMENT", "NOT_FINISHED", "PrefectFlowRuns", "api_url", "progress_of", "rerun_parameters"]
