@@ -14,6 +14,7 @@ exact tie at the 4th decimal).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -128,17 +129,20 @@ class TopicStats:
 def topic_stats(r: Responses) -> TopicStats:
     """Every (learner, topic) group's counts, mean score and EAP ability and SE, from the latest graded answer
     to each item (as `profile_rules.latest_graded`: the latest time; on a tie, the later row)."""
-    rows, first = _latest(r, ranks(r.item_ids))
-    topic_rank = ranks(r.topics)
-    key = r.learner[rows] * len(r.topics) + topic_rank[r.topic[rows]]
-    order = np.argsort(key, kind="stable")  # stable: items stay sorted by id within a group
-    rows, first, key = rows[order], first[order], key[order]
+    rows, first = _latest(r)
+    key = r.learner[rows] * len(r.topics) + ranks(r.topics)[r.topic[rows]]
     change = np.r_[False, key[1:] != key[:-1]] if rows.size else np.zeros(0, np.bool_)
     start = np.flatnonzero(np.r_[True, change[1:]]) if rows.size else np.zeros(0, np.int64)
     group = np.cumsum(change)
     n = np.diff(np.r_[start, rows.size]).astype(np.int64)
     score = r.score[rows]
     n_correct = np.bincount(group, weights=score >= 1, minlength=start.size).astype(np.int64)
+    # Floating-point sums depend on their order ((0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)): each group's scores
+    # are added in the order `analyze` meets its items, that of their first answers (`first` ranks them).
+    in_order = np.full(int(r.graded.sum()), -1, dtype=np.int64)
+    in_order[first] = np.arange(rows.size)
+    in_order = in_order[in_order >= 0]
+    sums = np.bincount(group[in_order], weights=score[in_order], minlength=start.size)
     theta, se = _eap(r, rows, start, np.clip(score, 0.0, 1.0))
     return TopicStats(
         learner=r.learner[rows[start]],
@@ -146,7 +150,7 @@ def topic_stats(r: Responses) -> TopicStats:
         start=start.astype(np.int64),
         n_responses=n,
         n_correct=n_correct,
-        mean_score=round3(_sums(group, first, score, start.size) / np.maximum(n, 1)),
+        mean_score=round3(sums / np.maximum(n, 1)),
         ability=round3(theta) + 0.0,
         se=round3(se),
         rows=rows,
@@ -160,44 +164,39 @@ def ranks(vocabulary: Sequence[str]) -> IntArray:
     return rank
 
 
-def _latest(r: Responses, item_rank: IntArray) -> tuple[IntArray, IntArray]:
-    """The rows of the latest graded answer to each (learner, item), sorted by learner then item id, and for
-    each the rank (within its learner, by time then row) of the first graded answer to its item: the order
-    in which `analyze` meets the items."""
+def _latest(r: Responses) -> tuple[IntArray, IntArray]:
+    """The rows of the latest graded answer to each (learner, item), sorted by learner, topic id and item id,
+    and for each the rank (by learner, time, row) of the first graded answer to its item: the order in which
+    `analyze` meets the items."""
     rows = np.flatnonzero(r.graded)
-    at = r.answered_at[rows].astype(np.int64)
-    who = r.learner[rows]
-    same = who[1:] == who[:-1]
-    if np.all((who[1:] >= who[:-1]) & (~same | (at[1:] >= at[:-1]))):
-        rank = np.arange(rows.size)  # rows already in learner and time order (as a query would read them)
+    at, who, item, topic = r.answered_at[rows].astype(np.int64), r.learner[rows], r.item[rows], r.topic[rows]
+    if np.all((who[1:] > who[:-1]) | ((who[1:] == who[:-1]) & (at[1:] >= at[:-1]))):
+        rank = np.arange(rows.size)  # rows in learner and time order already (as a query reads them)
     else:
         rank = np.empty(rows.size, dtype=np.int64)
-        rank[np.argsort(at, kind="stable")] = np.arange(rows.size)
-    key = who * max(len(r.item_ids), 1) + item_rank[r.item[rows]]
+        rank[np.lexsort((at, who))] = np.arange(rows.size)
+    n_items, n_topics = max(len(r.item_ids), 1), max(len(r.topics), 1)
+    item_rank, topic_rank = ranks(r.item_ids), ranks(r.topics)
+    item_topic = np.zeros(n_items, dtype=np.int64)
+    item_topic[item] = topic
+    size = (int(who.max(initial=0)) + 1) * n_topics * n_items
+    one_sort = size < 2**62 and np.array_equal(item_topic[item], topic)
+    if one_sort:  # each item in one topic (the usual case): one sort by learner, topic and item
+        key = (who * n_topics + topic_rank[topic]) * n_items + item_rank[item]
+    else:
+        key = who * n_items + item_rank[item]
     order = np.argsort(key, kind="stable")  # stable: rows of one item stay in input order
     rows, key, at, rank = rows[order], key[order], at[order], rank[order]
-    if not rows.size:
-        return rows, rank
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    if first.size == rows.size:  # no item answered twice
-        return rows, rank
-    size = np.diff(np.r_[first, rows.size])
-    latest_at = np.repeat(np.maximum.reduceat(at, first), size)
-    position = np.where(at == latest_at, np.arange(rows.size), -1)  # the last row at the latest time wins
-    return rows[np.maximum.reduceat(position, first)], np.minimum.reduceat(rank, first)
-
-
-def _sums(group: IntArray, first: IntArray, score: FloatArray, n_groups: int) -> FloatArray:
-    """Each group's sum of scores, added in the order `analyze` adds them (floating-point sums depend on it:
-    (0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)); sums of halves, quarters and the like are exact in any order."""
-    exact = score * 1024.0 == np.round(score * 1024.0)
-    ordered = np.bincount(group, weights=~exact, minlength=n_groups) > 0
-    sums = np.bincount(group, weights=np.where(ordered[group], 0.0, score), minlength=n_groups)
-    pick = np.flatnonzero(ordered[group])
-    if pick.size:
-        pick = pick[np.argsort(group[pick] * (int(first.max()) + 1) + first[pick])]
-        sums += np.bincount(group[pick], weights=score[pick], minlength=n_groups)
-    return np.asarray(sums, dtype=np.float64)
+    if rows.size:
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        if first.size < rows.size:  # some items answered more than once
+            latest_at = np.repeat(np.maximum.reduceat(at, first), np.diff(np.r_[first, rows.size]))
+            position = np.where(at == latest_at, np.arange(rows.size), -1)  # the last row at the latest time
+            rows, rank = rows[np.maximum.reduceat(position, first)], np.minimum.reduceat(rank, first)
+    if not one_sort:  # then by learner and the latest answer's topic, items staying in order
+        order = np.argsort(r.learner[rows] * n_topics + topic_rank[r.topic[rows]], kind="stable")
+        rows, rank = rows[order], rank[order]
+    return rows, rank
 
 
 def _eap(r: Responses, rows: IntArray, start: IntArray, u: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -207,15 +206,13 @@ def _eap(r: Responses, rows: IntArray, start: IntArray, u: FloatArray) -> tuple[
     weights with the table of log P and log(1 - P) of the distinct (a, b) pairs, block by block."""
     if not rows.size:
         return np.zeros(0), np.zeros(0)
-    a, b = r.a[rows], r.b[rows]
-    pairs, pair = np.unique(a + 1j * b, return_inverse=True)
-    z = pairs.real[:, None] * (GRID[None, :] - pairs.imag[:, None])
+    pair_a, pair_b, pair = _pairs(r, rows)
+    z = pair_a[:, None] * (GRID[None, :] - pair_b[:, None])
     log_p = -np.logaddexp(0.0, -z)
     table = np.vstack([log_p - z, log_p])  # log(1 - P) rows, then log P rows
-    pair = pair.reshape(-1).astype(np.int64)
     indptr = np.r_[start, rows.size]
     weights = sp.csr_matrix((1.0 - u, pair, indptr), shape=(start.size, table.shape[0]))
-    weights += sp.csr_matrix((u, pair + pairs.size, indptr), shape=(start.size, table.shape[0]))
+    weights += sp.csr_matrix((u, pair + pair_a.size, indptr), shape=(start.size, table.shape[0]))
     weights.eliminate_zeros()
     prior = log_prior(0.0, 1.0)
     theta, se = np.empty(start.size), np.empty(start.size)
@@ -223,6 +220,18 @@ def _eap(r: Responses, rows: IntArray, start: IntArray, u: FloatArray) -> tuple[
         block = slice(lo, lo + _BLOCK)
         theta[block], se[block] = summarize(np.asarray(weights[block] @ table) + prior)
     return theta, se
+
+
+def _pairs(r: Responses, rows: IntArray) -> tuple[FloatArray, FloatArray, IntArray]:
+    """The distinct (a, b) of `rows` and each row's index among them: the items themselves when every answer
+    to an item carries the same parameters (the usual case), else the distinct pairs."""
+    a, b, item = r.a[rows], r.b[rows], r.item[rows]
+    item_a, item_b = np.zeros(len(r.item_ids)), np.zeros(len(r.item_ids))
+    item_a[item], item_b[item] = a, b
+    if np.array_equal(item_a[item], a) and np.array_equal(item_b[item], b):
+        return item_a, item_b, item
+    pairs, pair = np.unique(a + 1j * b, return_inverse=True)
+    return pairs.real.copy(), pairs.imag.copy(), pair.reshape(-1).astype(np.int64)
 
 
 def round3(x: FloatArray) -> FloatArray:
@@ -253,7 +262,16 @@ def analyze_many(
     if responses.learner.size and responses.learner.max() >= n:
         raise ValueError(f"learner codes must lie in [0, {n})")
     hours = np.full(n, np.nan) if hours_per_week is None else np.array(hours_per_week, dtype=np.float64)
-    return documents(learner_ids, versions, responses, topic_stats(responses), now, hours)
+    stats = topic_stats(responses)
+    # Millions of new dicts and lists, none in a cycle: the cyclic collector would rescan them again and again
+    # (it tripled the time), so it pauses while they are built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return documents(learner_ids, versions, responses, stats, now, hours)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 __all__ = ["Responses", "TopicStats", "analyze_many", "ranks", "round3", "topic_stats"]

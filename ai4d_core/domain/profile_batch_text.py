@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from typing import Any, NamedTuple, cast
 
 import numpy as np
 from pydantic import TypeAdapter
 
-from ai4d_core.domain.mastery import MASTERY, NOT_ENOUGH_EVIDENCE, level_of
+from ai4d_core.domain.mastery import MASTERY, MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE, level_of
 from ai4d_core.domain.profile import (
     Claim,
     Evidence,
@@ -35,7 +36,6 @@ from ai4d_core.domain.profile_rules import (
     analyze,
     is_strength,
     is_weakness,
-    mastery_of,
     misconceptions_of,
     narrative,
     overall_level,
@@ -169,22 +169,13 @@ def documents(
     now: datetime,
     hours: FloatArray,
 ) -> list[dict[str, Any]]:
-    """The JSON document of each learner's rules profile, from the figures of `profile_batch.topic_stats`."""
+    """The JSON document of each learner's rules profile, from the figures of `profile_batch.topic_stats`.
+    (A topic's evidence list is the same object in the topic and in its claim: read the documents, or copy.)"""
     n_learners = len(learner_ids)
     ids = np.asarray(learner_ids, dtype=np.int64).tolist()
     vs = np.asarray(versions, dtype=np.int64).tolist()
     weekly = [_weekly_hours(h) for h in hours.tolist()]
-    topics = [r.topics[t] for t in s.topic.tolist()]
-    label, resource_label = _labels(s)
-    n, nc = s.n_responses.tolist(), s.n_correct.tolist()
-    ability = s.ability.tolist()
-    item_ids = np.asarray(r.item_ids, dtype=object)[r.item[s.rows]].tolist()
-    bounds = np.r_[s.start, s.rows.size].tolist()
-    rows_of = [
-        {"topic": topics[g], "n_responses": n[g], "n_correct": nc[g], "mean_score": m, "ability": ability[g],
-         "se": se, "mastery": label[g], "evidence": item_ids[bounds[g] : bounds[g + 1]]}
-        for g, (m, se) in enumerate(zip(s.mean_score.tolist(), s.se.tolist(), strict=True))
-    ]  # fmt: skip
+    g = _Groups(r, s)
     ranked_all = np.lexsort((ranks(r.topics)[s.topic], s.ability, s.learner)).tolist() if s.topic.size else []
     group_bounds = np.searchsorted(s.learner, np.arange(n_learners + 1)).tolist()
     first, last, n_latest = _evidence_span(r, s, n_learners)
@@ -199,25 +190,14 @@ def documents(
             continue
         ranked = ranked_all[lo:hi]
         wh = weekly[k]
-        strengths, weaknesses = [], []
-        for g in reversed(ranked):
-            text = _claims(topics[g], label[g], nc[g], n[g])[0]
-            if text is not None:
-                strengths.append(
-                    {"topic": topics[g], "claim": text, "evidence": rows_of[g]["evidence"], "misconception": None}
-                )
-        for g in ranked:
-            text = _claims(topics[g], label[g], nc[g], n[g])[1]
-            if text is not None:
-                weaknesses.append(
-                    {"topic": topics[g], "claim": text, "evidence": rows_of[g]["evidence"], "misconception": None}
-                )
-        path = _path(ranked, topics, label, resource_label, wh)
-        level = overall_level(ability[lo:hi])
-        claims = found.get(k, [])
+        strengths = [g.strength[i] for i in reversed(ranked) if g.strength[i] is not None]
+        weaknesses = [g.weakness[i] for i in ranked if g.weakness[i] is not None]
+        path = g.path(ranked, wh)
+        level = overall_level(g.ability[lo:hi])
+        claims = found[k]
         text = narrative(
             level,
-            cast("Sequence[TopicMastery]", [_Count(n[g], label[g]) for g in range(lo, hi)]),
+            cast("Sequence[TopicMastery]", g.counts[lo:hi]),
             cast("Sequence[Claim]", [_Topic(c["topic"]) for c in strengths[:3]]),
             cast("Sequence[Claim]", [_Topic(c["topic"]) for c in weaknesses[:3]]),
             cast("Sequence[Claim]", claims),
@@ -226,75 +206,103 @@ def documents(
         )
         docs.append({
             "learner_id": ids[k], "version": vs[k], "overall_level": _level((level.level, level.label)),
-            "topics": rows_of[lo:hi], "strengths": strengths, "weaknesses": weaknesses, "misconceptions": claims,
-            "learning_path": path, "timeline": _timeline(path, wh),
-            "next_steps": _next_steps(ranked, topics, label, path), "narrative": text,
+            "topics": g.documents[lo:hi], "strengths": strengths, "weaknesses": weaknesses, "misconceptions": claims,
+            "learning_path": path, "timeline": _timeline(path, wh), "next_steps": g.next_steps(ranked, path),
+            "narrative": text,
             "provenance": {**provenance, "evidence_from": first[k], "evidence_to": last[k], "n_responses": n_latest[k]},
         })  # fmt: skip
     return docs
 
 
+class _Groups:
+    """Per (learner, topic) group, as plain lists: its topic document, claims, label, and plan parts."""
+
+    def __init__(self, r: Responses, s: TopicStats) -> None:
+        self.topic = topic = [r.topics[t] for t in s.topic.tolist()]
+        self.label, resource_label = _labels(s)
+        n, nc = s.n_responses.tolist(), s.n_correct.tolist()
+        self.ability = s.ability.tolist()
+        item_ids = np.asarray(r.item_ids, dtype=object)[r.item[s.rows]].tolist()
+        bounds = np.r_[s.start, s.rows.size].tolist()
+        evidence = [item_ids[lo:hi] for lo, hi in pairwise(bounds)]
+        self.documents = [
+            {"topic": t, "n_responses": k, "n_correct": c, "mean_score": m, "ability": a, "se": e, "mastery": lab,
+             "evidence": ev}
+            for t, k, c, m, a, e, lab, ev in zip(
+                topic, n, nc, s.mean_score.tolist(), self.ability, s.se.tolist(), self.label, evidence, strict=True
+            )
+        ]  # fmt: skip
+        texts = [_claims(t, lab, c, k) for t, lab, c, k in zip(topic, self.label, nc, n, strict=True)]
+        self.strength = [_claim(t, x[0], ev) for t, x, ev in zip(topic, texts, evidence, strict=True)]
+        self.weakness = [_claim(t, x[1], ev) for t, x, ev in zip(topic, texts, evidence, strict=True)]
+        self.counts = [_Count(k, lab) for k, lab in zip(n, self.label, strict=True)]
+        self.group = [_GROUP.get(lab) for lab in self.label]  # None: mastered, not on the path
+        self.thin = [lab == NOT_ENOUGH_EVIDENCE for lab in self.label]
+        self.step = [
+            _step(t, lab, res) if lab != "mastered" else ("", ())
+            for t, lab, res in zip(topic, self.label, resource_label, strict=True)
+        ]
+
+    def path(self, ranked: list[int], wh: float) -> list[dict[str, Any]]:
+        """`profile_plan.plan_path` of a learner's ranked groups."""
+        todo = [i for i in ranked if self.group[i] is not None]
+        if not todo:
+            return []
+        todo.sort(key=self.group.__getitem__)  # stable: weakest first within a group
+        by_topic = {self.topic[i]: i for i in todo}
+        thin = all(self.thin[i] for i in ranked)
+        session = _session(len(todo), wh) if thin else 0.0
+        path = []
+        for order, topic in enumerate(_order(tuple(self.topic[i] for i in todo)), start=1):
+            i = by_topic[topic]
+            objective, resources = self.step[i]
+            hours = session if thin else STEP_HOURS[self.label[i]]
+            path.append(
+                {"order": order, "topic": topic, "objective": objective, "resources": list(resources),
+                 "estimated_hours": hours}
+            )  # fmt: skip
+        return path
+
+    def next_steps(self, ranked: list[int], path: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`profile_plan.next_steps` of a learner's ranked groups and path."""
+        label = {self.topic[i]: self.label[i] for i in ranked}
+        steps = [
+            {"text": _practice(p["topic"], label[p["topic"]]), "topic": p["topic"], "mode": "practice"}
+            for p in path[:3]
+        ]
+        if not path:
+            keep = self.topic[ranked[0]]
+            steps.append({"text": _keep(keep), "topic": keep, "mode": "practice"})
+        judged = {self.topic[i] for i in ranked if not self.thin[i]}
+        steps.append({"text": _diagnostic(not judged < _ALL_TOPICS), "topic": None, "mode": "diagnostic"})
+        return steps
+
+
+def _claim(topic: str, text: str | None, evidence: list[str]) -> dict[str, Any] | None:
+    return None if text is None else {"topic": topic, "claim": text, "evidence": evidence, "misconception": None}
+
+
 def _labels(s: TopicStats) -> tuple[list[MasteryLabel], list[str]]:
-    """Each group's mastery label (`mastery_of`) and the label its resources are chosen at (`level_of` of the
-    ability when there is not enough evidence), computed once per distinct (ability, SE)."""
-    distinct, inverse = np.unique(s.ability + 1j * s.se, return_inverse=True)
-    labels = [mastery_of(v.real, v.imag) for v in distinct.tolist()]
-    levels = [
-        level_of(v.real) if m == NOT_ENOUGH_EVIDENCE else m for v, m in zip(distinct.tolist(), labels, strict=True)
-    ]
-    codes = inverse.reshape(-1).tolist()
-    return [labels[i] for i in codes], [levels[i] for i in codes]
-
-
-def _path(
-    ranked: list[int], topics: list[str], label: list[MasteryLabel], resource_label: list[str], wh: float
-) -> list[dict[str, Any]]:
-    """`profile_plan.plan_path` of a learner's ranked groups."""
-    todo = sorted((g for g in ranked if label[g] != "mastered"), key=lambda g: _GROUP[label[g]])
-    if not todo:
-        return []
-    by_topic = {topics[g]: g for g in todo}
-    thin = all(label[g] == NOT_ENOUGH_EVIDENCE for g in ranked)
-    session = _session(len(todo), wh) if thin else 0.0
-    path = []
-    for i, topic in enumerate(_order(tuple(topics[g] for g in todo)), start=1):
-        g = by_topic[topic]
-        objective, resources = _step(topic, label[g], resource_label[g])
-        hours = session if thin else STEP_HOURS[label[g]]
-        path.append(
-            {"order": i, "topic": topic, "objective": objective, "resources": list(resources), "estimated_hours": hours}
-        )
-    return path
-
-
-def _next_steps(
-    ranked: list[int], topics: list[str], label: list[MasteryLabel], path: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """`profile_plan.next_steps` of a learner's ranked groups and path."""
-    by_topic = {topics[g]: label[g] for g in ranked}
-    steps: list[dict[str, Any]] = [
-        {"text": _practice(p["topic"], by_topic[p["topic"]]), "topic": p["topic"], "mode": "practice"} for p in path[:3]
-    ]
-    if not path:
-        keep = topics[ranked[0]]
-        steps.append({"text": _keep(keep), "topic": keep, "mode": "practice"})
-    judged = {topics[g] for g in ranked if label[g] != NOT_ENOUGH_EVIDENCE}
-    steps.append({"text": _diagnostic(not judged < _ALL_TOPICS), "topic": None, "mode": "diagnostic"})
-    return steps
+    """Each group's mastery label (`mastery_of`: the ability's level when the SE is at most `MASTERY_MAX_SE`)
+    and the label its resources are chosen at (the ability's level when there is not enough evidence); the
+    level (`level_of`) is computed once per distinct ability."""
+    distinct, inverse = np.unique(s.ability, return_inverse=True)
+    levels = np.asarray([level_of(v) for v in distinct.tolist()], dtype=object)[inverse.reshape(-1)]
+    claimed = s.se <= MASTERY_MAX_SE
+    labels = np.where(claimed, levels, NOT_ENOUGH_EVIDENCE).tolist()
+    return labels, levels.tolist()
 
 
 def _evidence_span(r: Responses, s: TopicStats, n_learners: int) -> tuple[list[Any], list[Any], list[int]]:
     """Each learner's first and last evidence time (JSON, as the profile dumps them) and evidence count."""
-    learner = r.learner[s.rows]
-    order = np.argsort(learner, kind="stable")
-    at = r.answered_at[s.rows][order].astype(np.int64)
-    bounds = np.searchsorted(learner[order], np.arange(n_learners + 1))
-    count = np.diff(bounds)
+    count = np.bincount(r.learner[s.rows], minlength=n_learners)
+    at = r.answered_at[s.rows].astype(np.int64)  # rows are sorted by learner
+    starts = np.r_[0, np.cumsum(count)[:-1]]
     has = count > 0
     lo, hi = np.zeros(n_learners, np.int64), np.zeros(n_learners, np.int64)
     if has.any():
-        lo[has] = np.minimum.reduceat(at, bounds[:-1][has])
-        hi[has] = np.maximum.reduceat(at, bounds[:-1][has])
+        lo[has] = np.minimum.reduceat(at, starts[has])
+        hi[has] = np.maximum.reduceat(at, starts[has])
 
     def times(values: IntArray) -> list[Any]:
         moments = [
@@ -306,30 +314,33 @@ def _evidence_span(r: Responses, s: TopicStats, n_learners: int) -> tuple[list[A
     return times(lo), times(hi), count.tolist()
 
 
-def _misconceptions(r: Responses, s: TopicStats, n_learners: int) -> dict[int, list[dict[str, Any]]]:
-    """`profile_rules.misconceptions_of` of each learner's latest answers: one claim per (topic, tag), most
-    often revealed first, then by topic and tag."""
+def _misconceptions(r: Responses, s: TopicStats, n_learners: int) -> list[list[dict[str, Any]]]:
+    """`profile_rules.misconceptions_of` of each learner's latest answers: one claim per (topic, tag), the most
+    often revealed first, then by topic and tag; evidence sorted."""
     latest = np.zeros(len(r), dtype=np.bool_)
     latest[s.rows] = True
     pick = latest[r.tag_row]
-    if not pick.any():
-        return {}
     row, tag = r.tag_row[pick], r.tag[pick]
     topic_rank, tag_rank, item_rank = ranks(r.topics), ranks(r.tags), ranks(r.item_ids)
-    learner, topic = r.learner[row], r.topic[row]
-    order = np.lexsort((item_rank[r.item[row]], tag_rank[tag], topic_rank[topic], learner))
-    learner, topic, tag, item = learner[order], topic[order], tag[order], r.item[row][order]
-    key = np.stack([learner, topic, tag])
-    start = np.flatnonzero(np.r_[True, np.any(key[:, 1:] != key[:, :-1], axis=0)])
+    learner, topic, item = r.learner[row], r.topic[row], r.item[row]
+    order = np.lexsort((item_rank[item], tag_rank[tag], topic_rank[topic], learner))
+    learner, topic, tag, item = learner[order], topic[order], tag[order], item[order]
+    change = (learner[1:] != learner[:-1]) | (topic[1:] != topic[:-1]) | (tag[1:] != tag[:-1])
+    start = np.flatnonzero(np.r_[True, change]) if row.size else np.zeros(0, np.int64)
     count = np.diff(np.r_[start, learner.size])
     rank = np.lexsort((tag_rank[tag[start]], topic_rank[topic[start]], -count, learner[start]))
     ids = np.asarray(r.item_ids, dtype=object)[item].tolist()
     bounds = np.r_[start, learner.size].tolist()
-    found: dict[int, list[dict[str, Any]]] = {}
-    for g in rank.tolist():
-        t, m = r.topics[int(topic[start[g]])], r.tags[int(tag[start[g]])]
-        text = _misconception(t, m)
-        if text is not None:
-            claim = {"topic": t, "claim": text, "evidence": ids[bounds[g] : bounds[g + 1]], "misconception": m}
-            found.setdefault(int(learner[start[g]]), []).append(claim)
-    return found
+    pairs = set(zip(topic[start].tolist(), tag[start].tolist(), strict=True))
+    texts = {(t, m): _misconception(r.topics[t], r.tags[m]) for t, m in pairs}
+    claims = [
+        {"topic": r.topics[t], "claim": texts[t, m], "evidence": ids[bounds[g] : bounds[g + 1]],
+         "misconception": r.tags[m]}
+        for g, t, m in zip(rank.tolist(), topic[start][rank].tolist(), tag[start][rank].tolist(), strict=True)
+    ]  # fmt: skip
+    per_learner = np.searchsorted(learner[start][rank], np.arange(n_learners + 1)).tolist()
+    known = all(text is not None for text in texts.values())
+    return [
+        claims[lo:hi] if known else [c for c in claims[lo:hi] if c["claim"] is not None]
+        for lo, hi in pairwise(per_learner)
+    ]
