@@ -17,7 +17,6 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -189,7 +188,7 @@ def _check_texts(rules: Profile, text: ProfileText, data: PromptData) -> None:
         _check_characters(where, value)
     combined = _fold("\n".join(v for _, v, _ in fields))
     numbers = (_numbers_of(rules, data), _ids(rules)) if _DIGIT.search(combined) else ([], [])  # none: no work
-    echoes = _echoes(data)
+    echoes = _Echoes(data)
     # One pass over all the text at once (the usual, clean case); on a hit, field by field for the reason.
     if _problem(combined, *numbers, echoes):
         for where, value, _ in fields:
@@ -217,24 +216,28 @@ def _problem(folded: str, facts: list[float], ids: list[str], echoes: _Echoes) -
     return None
 
 
-@dataclass(frozen=True, slots=True)
 class _Echoes:
-    """Runs of the learner's words that must not come back (any `ECHO_WORDS`, or `SUSPECT_ECHO_WORDS` of a text
-    that reads like an instruction), and the words they are made of (a cheap first test)."""
+    """What of the learner's words must not come back: any run of `ECHO_WORDS`, or of `SUSPECT_ECHO_WORDS` from a
+    text that reads like an instruction. The vocabulary is a cheap first test; the runs are built only if needed."""
 
-    runs: set[str]
-    vocabulary: frozenset[str]
+    __slots__ = ("_runs", "_texts", "vocabulary")
+
+    def __init__(self, data: PromptData) -> None:
+        self._texts = [t for t in data.learner_texts() if t.count(" ") >= SUSPECT_ECHO_WORDS - 1]
+        self.vocabulary = frozenset(_words("\n".join(self._texts)))
+        self._runs: set[str] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.runs)
+        return bool(self._texts)
 
-
-def _echoes(data: PromptData) -> _Echoes:
-    texts = [t for t in data.learner_texts() if t.count(" ") >= SUSPECT_ECHO_WORDS - 1]
-    learner = [_words(t) for t in texts]
-    suspect = [w for t, w in zip(texts, learner, strict=True) if any(k in t.casefold() for k in _SUSPECT_WORDS)]
-    runs = _shingles(learner, ECHO_WORDS) | _shingles(suspect, SUSPECT_ECHO_WORDS)
-    return _Echoes(runs, frozenset(w for words in learner for w in words))
+    @property
+    def runs(self) -> set[str]:
+        if self._runs is None:
+            learner = [_words(t) for t in self._texts]
+            suspect = [w for t, w in zip(self._texts, learner, strict=True)
+                       if any(k in t.casefold() for k in _SUSPECT_WORDS)]  # fmt: skip
+            self._runs = _shingles(learner, ECHO_WORDS) | _shingles(suspect, SUSPECT_ECHO_WORDS)
+        return self._runs
 
 
 def _run_in(words: list[str], vocabulary: frozenset[str]) -> int:
