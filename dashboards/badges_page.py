@@ -46,11 +46,14 @@ def earned_notice(effects: AnswerEffects) -> pn.pane.HTML | None:
                         sizing_mode="stretch_width")  # fmt: skip
 
 
-def status_line(p: Progress | None) -> str:
-    """The header's line: level, XP (and to the next level), streak and freeze."""
+def status_line(p: Progress | None, *, short: bool = False) -> str:
+    """Level, XP and streak; in full (not `short`) also the XP to the next level and the week's freeze. The
+    header takes the short line, which fits a 390 px phone on one line."""
     if p is None:
         return ""
     days = "day" if p.streak_days == 1 else "days"
+    if short:
+        return f"**Level {p.level}** · {p.xp} XP · Streak: {p.streak_days} {days}"
     freeze = "freeze available" if p.freeze_available else "freeze used this week"
     return (
         f"**Level {p.level}** · {p.xp} XP ({p.next_level_xp - p.xp} to level {p.level + 1}) · "
@@ -137,7 +140,7 @@ class HeaderStatus(Viewer):
 
     @param.depends("state.progress")
     def _line(self) -> pn.pane.Markdown:
-        return markdown(status_line(self.state.progress), css_classes=["ai4d-status"], margin=(0, 10))
+        return markdown(status_line(self.state.progress, short=True), css_classes=["ai4d-status"], margin=(0, 10))
 
     def __panel__(self) -> pn.Column:
         return pn.Column(self._line, margin=0)
