@@ -8,7 +8,7 @@ prompt, `LlmClient.complete_many`, the validator, the fallback):
 (a) the project's path: one batch, `--concurrency` requests in flight (the settings' default), from an empty cache;
 (b) the peer, a sequential loop: the same path with one request in flight (each learner's request waits for
     the previous one), on `--sample` learners, its time extrapolated to all of them (printed as such);
-(c) (a) again, 3 times (the best counts): every answer from the cache (the same prompts), checked again;
+(c) (a) again, 5 times (the best counts): every answer from the cache (the same prompts), checked again;
 (d) (a) from an empty cache with injected faults: every `--every-429`-th request 429 with Retry-After, every
     `--every-500`-th 500, every `--every-timeout`-th slower than the client's timeout; the client's own retries
     (settings' default) apply; then the same faults with retries off, on 5 x `--sample` learners (fallbacks).
@@ -111,9 +111,9 @@ def measure(args: argparse.Namespace, url: str, cache: LlmCache, fake: FakeLlm) 
         return seconds, profiles
 
     project = run(f"project: one batch, {conc} in flight", client(url, "bench-writer", conc, cache, args.timeout))
-    cached = min(  # the best of 3: the machine's other load only ever adds to a run under a second
+    cached = min(  # the best of 5: the machine's other load only ever adds to a run under a second
         (run("project re-run, same prompts (cached)", client(url, "bench-writer", conc, cache, args.timeout))
-         for _ in range(3)), key=lambda r: r[0],
+         for _ in range(5)), key=lambda r: r[0],
     )  # fmt: skip
     sample = jobs[: args.sample]
     peer = run("peer: sequential loop, 1 in flight (sample)", client(url, "bench-peer", 1, None, args.timeout),
