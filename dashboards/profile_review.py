@@ -244,8 +244,9 @@ class ReviewView(Viewer):
 
     def __panel__(self) -> pn.Column:
         p = self.state.param
+        no_llm = "" if self.state.container.settings.llm_base_url else escaped(review.NO_LLM)
         return pn.Column(
-            pn.pane.Markdown("### Profile review"),
+            pn.pane.Markdown("### Profile review"), markdown(no_llm, css_classes=["ai4d-no-llm"]),
             pn.Row(pn.widgets.Button.from_param(p.refresh, color="light", width=100),
                    pn.widgets.Button.from_param(p.rerun_all, color="primary", width=190)),
             self._progress, self._message, self._queue, self._detail, sizing_mode="stretch_width",

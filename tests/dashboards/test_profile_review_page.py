@@ -133,8 +133,9 @@ def test_a_rerun_shows_its_progress_and_a_request_is_resolved(page: tuple[Contai
 def test_an_educator_with_no_learners_sees_why_the_queue_is_empty(clean: Container) -> None:
     state = ReviewState(container=clean, identity=_sign_in(clean, "uma@example.org", "educator"), runs=StubRuns())
     assert state.entries == [] and state.message == EMPTY
+    assert profile_review.NO_LLM in _html_of(ReviewView(state=state).__panel__())  # said before any click
     state.param.trigger("rerun_all")
-    assert state.run_message  # no LLM configured in the test settings: said, nothing started
+    assert state.run_message == profile_review.NO_LLM  # no LLM in the test settings: nothing started
 
 
 @pytest.mark.parametrize(

@@ -76,12 +76,16 @@ def test_an_educator_reruns_one_fallback_profile_with_the_llm_and_follows_its_pr
                     profile_review.start_rerun(with_llm, outsider, [target], runs)
             assert _flow_runs() == started  # refused before Prefect was asked for anything
 
+            clock = time.monotonic()
             run_id = profile_review.start_rerun(with_llm, educator, [target], runs)
             seen = _follow(with_llm, educator, run_id, runs)
+            elapsed = time.monotonic() - clock
         finally:
             with_llm.close()
 
-    print("states seen:", [p.state for p in seen])
+    print(
+        f"re-run: {elapsed:.1f} s from start to Completed, {len(seen)} progress reads, states {[p.state for p in seen]}"
+    )
     final = seen[-1]
     assert final.ok and final.state == "Completed", final
     assert final.percent == 100.0 and "1 of 1 learners" in final.message  # the flow's progress artifact
