@@ -12,6 +12,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from ai4d_core.bootstrap import Container
+from ai4d_core.policy import Viewer
+from ai4d_core.services import profile_review
 from ai4d_core.services.demo import DEMO_ACCOUNTS, learner_email, seed_demo
 from ai4d_core.settings import Settings
 from tests.browser.axe import axe_violations, blocking
@@ -20,6 +22,7 @@ from tests.flow_runner import prefect_environment, served_analyze_profiles
 from tests.llm_server import FakeLlm
 
 pytestmark = pytest.mark.browser
+HOSTILE_NOTE = '<img src=x onerror="window.__xss=1"> please **check** my path'
 EDUCATOR = next((email, password) for email, password, role in DEMO_ACCOUNTS if role == "educator")
 
 
@@ -71,9 +74,23 @@ def test_the_educator_reruns_a_fallback_profile_and_watches_it_finish(
             expect(done).to_be_visible(timeout=0)  # the run's end, read from Prefect by the page
             expect(queue.locator("tr", has_text=learner.display_name)).to_have_count(0)
             page.screenshot(path="/tmp/ai4d-educator-profile-review.png", full_page=True)
+
+            # The learner (now with an LLM profile) asks for a review; the educator reads the note and resolves.
+            profile_review.request_review(clean, Viewer(learner.id, "learner"), HOSTILE_NOTE)
+            page.get_by_role("button", name="Refresh").click()
+            asked = queue.locator("tr", has_text=learner.display_name)
+            expect(asked).to_contain_text("asked for a review")
+            expect(asked).to_contain_text(HOSTILE_NOTE)  # the note as text (the CSP is off here: it would run)
+            page.get_by_label("Learner to review").select_option(label=f"{learner.display_name} (learner {learner.id})")
+            expect(page.get_by_text("By the LLM (version 2 by fake-profile-model)")).to_be_visible()
+            page.get_by_label("Outcome").select_option("kept")
+            page.get_by_role("button", name="Resolve").click()
+            expect(page.get_by_text("Request resolved: profile kept.")).to_be_visible()
+            assert page.evaluate("window.__xss") is None
             context.close()
 
     after = clean.profiles.latest(learner.id)
     assert after is not None and after["version"] == before["version"] + 1
     assert after["provenance"]["source"] == "llm" and after["provenance"]["model"] == "fake-profile-model"
     assert llm.profiles == 1
+    assert profile_review.my_request(clean, Viewer(learner.id, "learner")) is None
