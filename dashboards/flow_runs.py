@@ -21,8 +21,10 @@ from ai4d_core.services.profile_review import FlowRunsUnavailableError, RunProgr
 
 DEPLOYMENT = "analyze-profiles/analyze-profiles"
 HEALTH_TIMEOUT_S = 2.0
-WAITING = {"Scheduled": "waiting for a worker", "Late": "waiting for a worker (none has picked it up yet)",
-           "Pending": "starting", "AwaitingRetry": "waiting to retry"}  # fmt: skip
+WAITING = {
+    "Scheduled": "waiting for a worker", "Late": "waiting for a worker (none has picked it up yet)",
+    "Submitting": "handed to the worker", "Pending": "starting", "AwaitingRetry": "waiting to retry",
+}  # fmt: skip
 
 
 NOT_FINISHED = "it did not finish; the flow run's log in Prefect says why (`ai4d status` shows where Prefect is)"
