@@ -88,8 +88,6 @@ class LearnerLayout(Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         names = [name for name, _ in self.sections]
-        if self.active not in names:
-            self.active = names[0] if names else ""
         self._buttons = {
             name: pn.widgets.Button(label=name, stylesheets=[NAV_CSS], sizing_mode="fixed", width=112) for name in names
         }
@@ -102,6 +100,8 @@ class LearnerLayout(Viewer):
             )
             for name, view in self.sections
         }  # fmt: skip
+        if self.active not in names:  # set once the buttons and panes exist (it runs `_show`)
+            self.active = names[0] if names else ""
         self._show()
 
     def _open(self, name: str, event: object) -> None:

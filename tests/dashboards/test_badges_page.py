@@ -112,7 +112,6 @@ def test_the_badges_section_shows_the_leaderboard_once_opted_in_under_pseudonyms
 def test_the_learner_page_has_a_badges_section_and_the_header_its_status() -> None:
     assert {"Badges", "Settings"} <= set(SECTIONS)
     user = SessionUser(1, "a@example.org", "Ada", "learner")
-    layout = LearnerLayout(
-        user=user, active="Quiz", sections=[("Quiz", pn.pane.Markdown("q"))], status=pn.pane.Markdown("Level 7")
-    )
-    assert "Level 7" in _text(layout.__panel__())
+    sections = [("Quiz", pn.pane.Markdown("q")), ("Badges", pn.pane.Markdown("b"))]
+    layout = LearnerLayout(user=user, sections=sections, status=pn.pane.Markdown("Level 7"))
+    assert layout.active == "Quiz" and "Level 7" in _text(layout.__panel__())
