@@ -70,8 +70,9 @@ def _resources(t: TopicMastery) -> list[str]:
 
 
 def timeline(path: Sequence[PathStep], weekly_hours: float) -> list[TimelineEntry]:
-    """The path's hours packed in order into weeks of `weekly_hours` (in hundredths, so sums are exact)."""
-    capacity = max(round(weekly_hours * 100), 1)
+    """The path's hours packed in order into weeks of `weekly_hours` (in hundredths, so sums are exact; rounded
+    down, so that no week holds more than the learner has)."""
+    capacity = max(math.floor(weekly_hours * 100 + 1e-9), 1)
     weeks: list[list[tuple[str, int]]] = [[]]
     used = 0
     for step in path:
