@@ -22,7 +22,7 @@ Answers are rate-limited per learner (`ANSWERS`, previews `PREVIEWS`) and scored
 slots; a refusal raises `TryLater` and stores nothing.
 
 Each answer is written in one transaction with the session's move (`adapters.sql.quiz_sessions`): the answer
-with its feedback, and a raw `ai4d/v1` submission (id uuid5(session, position), the item version and the
+with its feedback, and a raw `ai4d/v1` submission (a random id, the item version and the
 presentation) that `ingest-submissions` turns into one `responses` row, exactly once.
 
 The pool, the plan and the no-repeat window: `services.quiz_pool`.
@@ -83,7 +83,6 @@ log = logging.getLogger(__name__)
 ANSWERS = RateLimiter(capacity=10, per_second=0.5)  # per learner: a burst of 10, then one answer every 2 s
 PREVIEWS = RateLimiter(capacity=5, per_second=0.2)  # per learner: a burst of 5 runs, then one every 5 s
 TYPED_IN_PAYLOAD = 200  # what was typed rides in the raw submission when short and read differently
-SUBMISSIONS_NAMESPACE = uuid.UUID("0b7f6c1e-52a4-4d6e-9a57-3c2f1f7d9a10")
 
 
 def _current(c: Container, chosen: PoolItem, version: int, session_id: uuid.UUID, position: int) -> dict[str, Any]:
@@ -282,7 +281,6 @@ def answer(
         return NeedsFix(position, f"Question {position}: {scored}")
     given, rule_score = scored
     move = _move(c, row, given.score)
-    submission_key = uuid.uuid5(SUBMISSIONS_NAMESPACE, f"{row.id}:{position}")
     saved = AnswerRow(row.id, position, who.id, item.id, item.version, bool(cur["pretest"]), value, typed,
                       shown.to_dict(), given.score, given.to_dict(), new_submission_id(),
                       suggested_score=rule_score if given.awaiting_review else None)  # fmt: skip
@@ -291,7 +289,9 @@ def answer(
         quiz["typed"] = typed
     payload = {
         "format": "ai4d/v1",
-        "submission_id": str(submission_key),
+        # Unguessable, never derived from what the page knows (the session id and position): a submission sent
+        # first through the submissions door with a predictable id would have become this answer's record.
+        "submission_id": str(saved.submission_id),
         "submitted_at": datetime.now(UTC).isoformat(),
         "answers": [{"item_id": item.id, "item_version": item.version, "answer": value,
                      "presentation": shown.to_dict()}],

@@ -23,7 +23,7 @@ from ai4d_core.domain.items import (
 )
 from ai4d_core.domain.keys import key_answer
 from ai4d_core.item_bank import load_curated_bank
-from ai4d_core.services import privacy, quiz_sessions
+from ai4d_core.services import privacy, quiz_sessions, submissions
 from ai4d_core.services.ingest import ingest_pending
 from ai4d_core.services.quiz_sessions import Answered, NeedsFix, QuizTurn, Summary
 from ai4d_core.services.submissions import receive
@@ -359,3 +359,26 @@ def test_quizzes_start_on_topics_with_active_items_only(bank: Container) -> None
     pretest = next(i for i in load_curated_bank() if i.topic == "mlops")
     bank.items.upsert([pretest.model_copy(update={"status": ItemStatus.PROVISIONAL})])
     assert "mlops" not in quiz_sessions.topics(bank)  # a pretest item alone cannot make a quiz
+
+
+def test_a_submission_sent_first_with_a_guessed_id_does_not_become_the_quiz_answer(bank: Container) -> None:
+    # Before, the quiz's raw submission id was uuid5(namespace, "session:position"): a page that knows its
+    # session id could send a submission with that id first, and the quiz answer's own was dropped as a duplicate.
+    ada = _learner(bank)
+    turn = quiz_sessions.start(bank, ada, "diagnostic", None)
+    old_scheme = uuid.uuid5(uuid.UUID("0b7f6c1e-52a4-4d6e-9a57-3c2f1f7d9a10"), f"{turn.session_id}:1")
+    guessed = {
+        "format": "ai4d/v1",
+        "submission_id": str(old_scheme),
+        "answers": [
+            {"item_id": turn.question["id"], "item_version": turn.question["version"], "answer": _wrong(bank, turn)}
+        ],
+    }
+    submissions.receive(bank, ada.id, json.dumps(guessed).encode(), "api")
+    result = quiz_sessions.answer(bank, ada, turn.session_id, 1, _right(bank, turn))
+    assert isinstance(result, Answered) and result.feedback.score == 1.0
+    report = ingest_pending(bank)
+    assert report.accepted == 2  # the learner's own submission and the quiz's answer: both kept, apart
+    with bank.engine.connect() as conn:
+        scores = sorted(conn.execute(text("select score from responses")).scalars())
+    assert scores == [0.0, 1.0]
