@@ -18,6 +18,7 @@ BENCHMARKS = {
     "calibration": "bench.calibration",
     "quiz_round_trip": "bench.quiz_round_trip",
     "llm_profiles": "bench.llm_profiles",
+    "rules_profiles": "bench.rules_profiles",
 }
 
 

@@ -202,23 +202,27 @@ def _latest(r: Responses) -> tuple[IntArray, IntArray]:
 def _eap(r: Responses, rows: IntArray, start: IntArray, u: FloatArray) -> tuple[FloatArray, FloatArray]:
     """EAP ability and SE (prior N(0, 1), as `irt.eap`) of each group of `rows` (groups begin at `start`).
 
-    A row's log-likelihood over the grid is (1 - u) log(1 - P) + u log P: one sparse product of the rows'
-    weights with the table of log P and log(1 - P) of the distinct (a, b) pairs, block by block."""
+    A row's log-likelihood over the grid is (1 - u) log(1 - P) + u log P: a group's sum is the product of the
+    rows' weights (a sparse matrix; a right or a wrong answer has one weight) with the table of log(1 - P) and
+    log P of the distinct (a, b) pairs, block by block of groups."""
     if not rows.size:
         return np.zeros(0), np.zeros(0)
     pair_a, pair_b, pair = _pairs(r, rows)
     z = pair_a[:, None] * (GRID[None, :] - pair_b[:, None])
     log_p = -np.logaddexp(0.0, -z)
     table = np.vstack([log_p - z, log_p])  # log(1 - P) rows, then log P rows
-    indptr = np.r_[start, rows.size]
-    weights = sp.csr_matrix((1.0 - u, pair, indptr), shape=(start.size, table.shape[0]))
-    weights += sp.csr_matrix((u, pair + pair_a.size, indptr), shape=(start.size, table.shape[0]))
-    weights.eliminate_zeros()
+    weight = np.stack([1.0 - u, u], axis=1).ravel()
+    column = np.stack([pair, pair + pair_a.size], axis=1).ravel()
+    keep = weight != 0.0
+    weight, column = weight[keep], column[keep]
+    indptr = np.r_[0, np.cumsum(keep.reshape(-1, 2).sum(axis=1))][np.r_[start, rows.size]]
     prior = log_prior(0.0, 1.0)
     theta, se = np.empty(start.size), np.empty(start.size)
     for lo in range(0, start.size, _BLOCK):
-        block = slice(lo, lo + _BLOCK)
-        theta[block], se[block] = summarize(np.asarray(weights[block] @ table) + prior)
+        hi = min(lo + _BLOCK, start.size)
+        a, b = indptr[lo], indptr[hi]
+        block = sp.csr_matrix((weight[a:b], column[a:b], indptr[lo : hi + 1] - a), shape=(hi - lo, table.shape[0]))
+        theta[lo:hi], se[lo:hi] = summarize(np.asarray(block @ table) + prior)
     return theta, se
 
 

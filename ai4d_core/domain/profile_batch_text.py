@@ -73,10 +73,23 @@ def _step_stub(topic: str, hours: float = 0.01) -> PathStep:
     return PathStep.model_construct(order=1, topic=topic, objective="", resources=[], estimated_hours=hours)
 
 
+class _Figures(NamedTuple):  # what the claim rules read of a topic (lighter than a model, for cache misses)
+    topic: str
+    mastery: MasteryLabel
+    n_correct: int
+    n_responses: int
+    evidence: list[str]
+
+
+class _Part(NamedTuple):  # what `timeline` reads of a path step
+    topic: str
+    estimated_hours: float
+
+
 @cache
 def _claims(topic: str, label: MasteryLabel, n_correct: int, n: int) -> tuple[str | None, str | None]:
     """The strength's and the weakness's claim texts of a topic with these figures (None: not one)."""
-    t = _stub(topic, label, n_correct, n)
+    t = cast("TopicMastery", _Figures(topic, label, n_correct, n, ["-"]))
     return (_strength(t).claim if is_strength(t) else None, _weakness(t).claim if is_weakness(t) else None)
 
 
@@ -95,13 +108,20 @@ def _session(n_topics: int, weekly_hours: float) -> float:
 
 
 @cache
-def _order(topics: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(learning_order(topics))
+def _order(topics: tuple[str, ...]) -> tuple[int, ...]:
+    """`topics.learning_order` of (distinct) topics, as positions in `topics`."""
+    return tuple(topics.index(t) for t in learning_order(topics))
 
 
 @cache
 def _focus(topics: tuple[str, ...]) -> str:
-    return timeline([_step_stub(t) for t in topics], 40.0)[0].focus
+    return timeline(cast("list[PathStep]", [_Part(t, 0.01) for t in topics]), 40.0)[0].focus
+
+
+@cache
+def _capacity(weekly_hours: float) -> int:
+    """The hundredths of an hour a week of the timeline holds, as `timeline` sizes it (its first full week)."""
+    return round(timeline(cast("list[PathStep]", [_Part("-", 1000.0)]), weekly_hours)[0].hours * 100)
 
 
 @cache
@@ -137,30 +157,6 @@ def _level(level_label: tuple[int, str]) -> dict[str, Any]:
     return {"level": level_label[0], "label": level_label[1]}
 
 
-def _timeline(path: list[dict[str, Any]], weekly_hours: float) -> list[dict[str, Any]]:
-    """`profile_plan.timeline` of the path: its hours, in hundredths, packed in order into weeks."""
-    capacity = max(round(weekly_hours * 100), 1)
-    weeks: list[list[tuple[str, int]]] = [[]]
-    used = 0
-    for step in path:
-        left = round(step["estimated_hours"] * 100)
-        while left > 0:
-            if used == capacity:
-                weeks.append([])
-                used = 0
-            take = min(left, capacity - used)
-            weeks[-1].append((step["topic"], take))
-            used += take
-            left -= take
-    entries = []
-    for week, parts in enumerate((p for p in weeks if p), start=1):
-        topics = tuple(dict.fromkeys(t for t, _ in parts))
-        entries.append(
-            {"week": week, "focus": _focus(topics), "topics": list(topics), "hours": sum(h for _, h in parts) / 100}
-        )
-    return entries
-
-
 def documents(
     learner_ids: Sequence[int] | IntArray,
     versions: Sequence[int] | IntArray,
@@ -178,6 +174,8 @@ def documents(
     g = _Groups(r, s)
     ranked_all = np.lexsort((ranks(r.topics)[s.topic], s.ability, s.learner)).tolist() if s.topic.size else []
     group_bounds = np.searchsorted(s.learner, np.arange(n_learners + 1)).tolist()
+    paths = g.paths([ranked_all[lo:hi] for lo, hi in pairwise(group_bounds)], weekly)
+    weeks = _timelines(paths, weekly)
     first, last, n_latest = _evidence_span(r, s, n_learners)
     found = _misconceptions(r, s, n_learners)
     template = Provenance(source="rules", generated_at=now, evidence_from=None, evidence_to=None, n_responses=0)
@@ -189,29 +187,61 @@ def documents(
             docs.append(analyze(ids[k], vs[k], [], now).model_dump(mode="json"))  # no evidence: no plan
             continue
         ranked = ranked_all[lo:hi]
-        wh = weekly[k]
-        strengths = [g.strength[i] for i in reversed(ranked) if g.strength[i] is not None]
-        weaknesses = [g.weakness[i] for i in ranked if g.weakness[i] is not None]
-        path = g.path(ranked, wh)
+        strong = [i for i in reversed(ranked) if g.strength[i] is not None]
+        weak = [i for i in ranked if g.weakness[i] is not None]
+        path = paths[k]
         level = overall_level(g.ability[lo:hi])
         claims = found[k]
         text = narrative(
             level,
             cast("Sequence[TopicMastery]", g.counts[lo:hi]),
-            cast("Sequence[Claim]", [_Topic(c["topic"]) for c in strengths[:3]]),
-            cast("Sequence[Claim]", [_Topic(c["topic"]) for c in weaknesses[:3]]),
+            cast("Sequence[Claim]", [g.ref[i] for i in strong[:3]]),
+            cast("Sequence[Claim]", [g.ref[i] for i in weak[:3]]),
             cast("Sequence[Claim]", claims),
             cast("Sequence[PathStep]", [_Hours(p["estimated_hours"]) for p in path]),
-            wh,
+            weekly[k],
         )
+        strengths = [g.strength[i] for i in strong]
+        weaknesses = [g.weakness[i] for i in weak]
         docs.append({
             "learner_id": ids[k], "version": vs[k], "overall_level": _level((level.level, level.label)),
             "topics": g.documents[lo:hi], "strengths": strengths, "weaknesses": weaknesses, "misconceptions": claims,
-            "learning_path": path, "timeline": _timeline(path, wh), "next_steps": g.next_steps(ranked, path),
+            "learning_path": path, "timeline": weeks[k], "next_steps": g.next_steps(ranked, path),
             "narrative": text,
             "provenance": {**provenance, "evidence_from": first[k], "evidence_to": last[k], "n_responses": n_latest[k]},
         })  # fmt: skip
     return docs
+
+
+def _timelines(paths: list[list[dict[str, Any]]], weekly: list[float]) -> list[list[dict[str, Any]]]:
+    """`profile_plan.timeline` of every path at once: each path's hours, in hundredths, packed in order into
+    weeks of its learner's weekly hours (a step may span weeks; no week is left empty)."""
+    steps = [(k, p["topic"], p["estimated_hours"]) for k, path in enumerate(paths) for p in path]
+    if not steps:
+        return [[] for _ in paths]
+    learner = np.array([k for k, _, _ in steps], dtype=np.int64)
+    size = np.rint(np.array([h for _, _, h in steps]) * 100).astype(np.int64)  # round(h * 100), as the plan does
+    capacity = np.array([_capacity(wh) for wh in weekly], dtype=np.int64)[learner]
+    end = np.cumsum(size)
+    path_start = np.r_[0, end[:-1]][np.searchsorted(learner, learner)]  # where each learner's path begins
+    lo, hi = end - size - path_start, end - path_start  # the step's hundredths within its path
+    first_week, last_week = lo // capacity, (hi - 1) // capacity
+    parts = last_week - first_week + 1
+    step = np.repeat(np.arange(len(steps)), parts)
+    week = first_week[step] + np.arange(step.size) - np.repeat(np.cumsum(parts) - parts, parts)
+    cap = capacity[step]
+    hours = np.minimum(hi[step], (week + 1) * cap) - np.maximum(lo[step], week * cap)
+    key = learner[step] * (int(week.max()) + 1) + week
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    total = np.add.reduceat(hours, start).tolist()
+    topic = [steps[i][1] for i in step.tolist()]
+    bounds = np.r_[start, step.size].tolist()
+    entries = []
+    for w, (a, b), h in zip((week[start] + 1).tolist(), pairwise(bounds), total, strict=True):
+        topics = topic[a:b]  # a week's parts are distinct steps of one path, so distinct topics
+        entries.append({"week": w, "focus": _focus(tuple(topics)), "topics": topics, "hours": h / 100})
+    per_learner = np.searchsorted(learner[step[start]], np.arange(len(paths) + 1)).tolist()
+    return [entries[a:b] for a, b in pairwise(per_learner)]
 
 
 class _Groups:
@@ -236,32 +266,35 @@ class _Groups:
         self.strength = [_claim(t, x[0], ev) for t, x, ev in zip(topic, texts, evidence, strict=True)]
         self.weakness = [_claim(t, x[1], ev) for t, x, ev in zip(topic, texts, evidence, strict=True)]
         self.counts = [_Count(k, lab) for k, lab in zip(n, self.label, strict=True)]
-        self.group = [_GROUP.get(lab) for lab in self.label]  # None: mastered, not on the path
+        self.ref = [_Topic(t) for t in topic]
+        self.group = [_GROUP.get(lab, -1) for lab in self.label]  # -1: mastered, not on the path
         self.thin = [lab == NOT_ENOUGH_EVIDENCE for lab in self.label]
+        self.hours = [STEP_HOURS.get(lab, 0.0) for lab in self.label]
         self.step = [
             _step(t, lab, res) if lab != "mastered" else ("", ())
             for t, lab, res in zip(topic, self.label, resource_label, strict=True)
         ]
 
-    def path(self, ranked: list[int], wh: float) -> list[dict[str, Any]]:
-        """`profile_plan.plan_path` of a learner's ranked groups."""
-        todo = [i for i in ranked if self.group[i] is not None]
-        if not todo:
-            return []
-        todo.sort(key=self.group.__getitem__)  # stable: weakest first within a group
-        by_topic = {self.topic[i]: i for i in todo}
-        thin = all(self.thin[i] for i in ranked)
-        session = _session(len(todo), wh) if thin else 0.0
-        path = []
-        for order, topic in enumerate(_order(tuple(self.topic[i] for i in todo)), start=1):
-            i = by_topic[topic]
-            objective, resources = self.step[i]
-            hours = session if thin else STEP_HOURS[self.label[i]]
-            path.append(
-                {"order": order, "topic": topic, "objective": objective, "resources": list(resources),
-                 "estimated_hours": hours}
-            )  # fmt: skip
-        return path
+    def paths(self, ranked: list[list[int]], weekly: list[float]) -> list[list[dict[str, Any]]]:
+        """`profile_plan.plan_path` of each learner's ranked groups."""
+        steps: list[tuple[int, int, float]] = []  # (order, group, hours) of every learner's steps
+        bounds = [0]
+        for groups, wh in zip(ranked, weekly, strict=True):
+            todo = [i for i in groups if self.group[i] >= 0]
+            if todo:
+                todo.sort(key=self.group.__getitem__)  # stable: weakest first within a group
+                thin = all(self.thin[i] for i in groups)
+                session = _session(len(todo), wh) if thin else 0.0
+                for order, p in enumerate(_order(tuple(self.topic[i] for i in todo)), start=1):
+                    i = todo[p]
+                    steps.append((order, i, session if thin else self.hours[i]))
+            bounds.append(len(steps))
+        path = [
+            {"order": order, "topic": self.topic[i], "objective": self.step[i][0], "resources": list(self.step[i][1]),
+             "estimated_hours": hours}
+            for order, i, hours in steps
+        ]  # fmt: skip
+        return [path[a:b] for a, b in pairwise(bounds)]
 
     def next_steps(self, ranked: list[int], path: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """`profile_plan.next_steps` of a learner's ranked groups and path."""
