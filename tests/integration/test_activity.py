@@ -11,8 +11,9 @@ from sqlalchemy import delete, func, insert, select, update
 
 from ai4d_core import policy
 from ai4d_core.adapters.mongo_activity import MongoActivityStore
-from ai4d_core.adapters.sql.tables import MailMessage, OutboxMessage, QuizSession
+from ai4d_core.adapters.sql.tables import MailMessage, OutboxMessage
 from ai4d_core.adapters.sql.tables_learner import ActivityWatermark, ProfileNotification
+from ai4d_core.adapters.sql.tables_quiz import QuizSession
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.activity import ActivityEvent
 from ai4d_core.domain.keys import key_answer

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ai4d_core.adapters.sql import analysis as analysis_store
-from ai4d_core.adapters.sql.tables import CalibrationRun, ItemCalibration, ItemRow
+from ai4d_core.adapters.sql.tables import ItemRow
+from ai4d_core.adapters.sql.tables_calibration import CalibrationRun, ItemCalibration
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.irt import Observation, eap
 from ai4d_core.domain.items import ItemStatus

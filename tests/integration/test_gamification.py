@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from ai4d_core import policy
-from ai4d_core.adapters.sql.tables import QuizAnswer, Submission
+from ai4d_core.adapters.sql.tables import Submission
 from ai4d_core.adapters.sql.tables_gamification import BadgeAward, XpAward
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.gamification import xp_for
 from ai4d_core.domain.items import Item, ItemStatus, SingleChoiceItem, TrueFalseItem

@@ -15,8 +15,9 @@ from ai4d_core import policy
 from ai4d_core.adapters.sql import analysis as analysis_sql
 from ai4d_core.adapters.sql import grading as grading_sql
 from ai4d_core.adapters.sql.calibration import latest_answers
-from ai4d_core.adapters.sql.tables import Attempt, QuizAnswer, Response
+from ai4d_core.adapters.sql.tables import Attempt, Response
 from ai4d_core.adapters.sql.tables_grading import Grade
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.adaptive import QuizState
 from ai4d_core.domain.items import OpenResponseItem, SingleChoiceItem

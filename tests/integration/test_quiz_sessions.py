@@ -12,7 +12,8 @@ from sqlalchemy import func, select, text
 
 from ai4d_core import policy
 from ai4d_core.adapters.sql.submissions import SqlSubmissionStore
-from ai4d_core.adapters.sql.tables import QuizAnswer, QuizSession, Submission
+from ai4d_core.adapters.sql.tables import Submission
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer, QuizSession
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import (
     Item,

@@ -15,7 +15,8 @@ from sqlalchemy import Engine, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ai4d_core.adapters.sql.tables import CalibrationRun, ItemCalibration, ItemRow
+from ai4d_core.adapters.sql.tables import ItemRow
+from ai4d_core.adapters.sql.tables_calibration import CalibrationRun, ItemCalibration
 from ai4d_core.domain.items import Item
 
 # The latest scored answer of each learner to each item id, among the given (id, version) pairs (an open

@@ -18,8 +18,9 @@ from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ai4d_core.adapters.sql.quiz_sessions import SOURCE as QUIZ_SOURCE
-from ai4d_core.adapters.sql.tables import Attempt, ItemRow, QuizAnswer, QuizSession, Response, Submission
+from ai4d_core.adapters.sql.tables import Attempt, ItemRow, Response, Submission
 from ai4d_core.adapters.sql.tables_gamification import BadgeAward, XpAward
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer, QuizSession
 from ai4d_core.domain.gamification import XpGrant
 
 

@@ -16,15 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, func, insert, literal, select, union_all, update
 
-from ai4d_core.adapters.sql.tables import (
-    Attempt,
-    CohortMember,
-    ItemRow,
-    QuizAnswer,
-    Response,
-    ScoreSuggestion,
-)
+from ai4d_core.adapters.sql.tables import Attempt, CohortMember, ItemRow, Response, ScoreSuggestion
 from ai4d_core.adapters.sql.tables_grading import Grade
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer
 
 
 @dataclass(frozen=True, slots=True)

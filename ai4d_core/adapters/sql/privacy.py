@@ -35,8 +35,6 @@ from ai4d_core.adapters.sql.tables import (
     MailMessage,
     OutboxMessage,
     ProfileState,
-    QuizAnswer,
-    QuizSession,
     Response,
     ScoreSuggestion,
     Session,
@@ -46,6 +44,7 @@ from ai4d_core.adapters.sql.tables import (
 from ai4d_core.adapters.sql.tables_gamification import BadgeAward, XpAward
 from ai4d_core.adapters.sql.tables_grading import Grade
 from ai4d_core.adapters.sql.tables_learner import LearnerSettingsRow, ProfileNotification
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer, QuizSession
 from ai4d_core.adapters.sql.tables_review import ProfileRerun, ProfileReviewRequest
 from ai4d_core.privacy.subject import Subject
 

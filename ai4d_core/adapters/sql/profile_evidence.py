@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
-from ai4d_core.adapters.sql.tables import Attempt, QuizAnswer, Response
+from ai4d_core.adapters.sql.tables import Attempt, Response
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer
 
 
 @dataclass(frozen=True, slots=True)

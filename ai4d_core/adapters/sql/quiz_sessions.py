@@ -19,7 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from uuid6 import uuid7
 
-from ai4d_core.adapters.sql.tables import Attempt, ItemRow, QuizAnswer, QuizSession, Response, Submission
+from ai4d_core.adapters.sql.tables import Attempt, ItemRow, Response, Submission
+from ai4d_core.adapters.sql.tables_quiz import QuizAnswer, QuizSession
 from ai4d_core.domain.items import Item, parse_item
 
 ACTIVE, FINISHED, ABANDONED = "active", "finished", "abandoned"

@@ -290,21 +290,17 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "Base",
-    "CalibrationRun",
     "Cohort",
     "CohortInvite",
     "CohortMember",
     "GenerationRejection",
     "IngestLedger",
-    "ItemCalibration",
     "ItemRow",
     "LlmCacheEntry",
     "LoginAttempt",
     "MailMessage",
     "OutboxMessage",
     "ProfileState",
-    "QuizAnswer",
-    "QuizSession",
     "Response",
     "ScoreSuggestion",
     "Session",
@@ -367,96 +363,12 @@ class MailMessage(Base):
     )
 
 
-class CalibrationRun(Base):
-    """One calibration of the bank: when, with which model and policy, on how much data."""
-
-    __tablename__ = "calibration_runs"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    model_version: Mapped[str] = mapped_column(String(32))
-    calibrated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False, index=True
-    )
-    n_responses: Mapped[int] = mapped_column(Integer)
-    n_learners: Mapped[int] = mapped_column(Integer)
-    n_items: Mapped[int] = mapped_column(Integer)
-    anchored: Mapped[bool] = mapped_column(Boolean)  # active items held at a previous run's parameters
-    log_likelihood: Mapped[float | None] = mapped_column(Float)
-    iterations: Mapped[int] = mapped_column(Integer)
-    converged: Mapped[bool] = mapped_column(Boolean)
-    policy: Mapped[dict[str, Any]] = mapped_column(JSONB)
-
-
-class ItemCalibration(Base):
-    """One item version's estimates, statistics and promotion decision (with its reason) in one run."""
-
-    __tablename__ = "item_calibrations"
-    run_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("calibration_runs.id", ondelete="CASCADE"), primary_key=True
-    )
-    item_id: Mapped[str] = mapped_column(String(64, collation="C"), primary_key=True, index=True)
-    item_version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status_before: Mapped[str] = mapped_column(String(16))
-    status_after: Mapped[str] = mapped_column(String(16))
-    fixed: Mapped[bool] = mapped_column(Boolean)  # an anchor: a and b held, not estimated
-    a: Mapped[float] = mapped_column(Float)
-    b: Mapped[float] = mapped_column(Float)
-    se_a: Mapped[float | None] = mapped_column(Float)
-    se_b: Mapped[float | None] = mapped_column(Float)
-    n_responses: Mapped[int] = mapped_column(Integer)
-    fit: Mapped[float | None] = mapped_column(Float)
-    point_biserial: Mapped[float | None] = mapped_column(Float)
-    options: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # per option: chosen, mean ability
-    decision: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text)
-    __table_args__ = (CheckConstraint("decision in ('promoted', 'kept', 'set_aside', 'active')", name="decision"),)
-
-
-class QuizSession(Base):
-    """A quiz in progress (or ended): its adaptive state and the question shown now; one active per learner."""
-
-    __tablename__ = "quiz_sessions"
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    mode: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
-    state: Mapped[dict[str, Any]] = mapped_column(JSONB)  # `domain.adaptive_state.QuizState.to_dict()`
-    position: Mapped[int] = mapped_column(Integer)  # the current question's number, from 1
-    current: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # item id, version, pretest, presentation
-    stop_reason: Mapped[str | None] = mapped_column(String(32))
-    started_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (
-        CheckConstraint("mode in ('diagnostic', 'practice')", name="mode"),
-        CheckConstraint("status in ('active', 'finished', 'abandoned')", name="status"),
-        Index("uq_quiz_sessions_one_active", "learner_id", unique=True, postgresql_where="status = 'active'"),
-    )
-
-
-class QuizAnswer(Base):
-    """One answered question of a quiz session, scored at once (open responses: once graded), with its feedback;
-    (session, position) once."""
-
-    __tablename__ = "quiz_answers"
-    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quiz_sessions.id", ondelete="CASCADE"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[str] = mapped_column(String(64, collation="C"))
-    item_version: Mapped[int] = mapped_column(Integer)
-    pretest: Mapped[bool] = mapped_column(Boolean)
-    answer: Mapped[Any] = mapped_column(JSONB)  # as scored (e.g. the number read from what was typed)
-    typed: Mapped[Any] = mapped_column(JSONB)  # what the page sent
-    presentation: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    score: Mapped[float | None] = mapped_column(Float)  # NULL: an open response awaiting review
-    feedback: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    submission_id: Mapped[uuid.UUID] = mapped_column(unique=True)  # the raw submission (and later attempt) id
-    answered_at: Mapped[datetime] = _now()
-    suggested_score: Mapped[float | None] = mapped_column(Float)  # open responses: the rules' rubric score
-    __table_args__ = (
-        CheckConstraint("score between -1 and 1", name="score"),
-        CheckConstraint("suggested_score between 0 and 1", name="suggested_score"),
-    )
-
-
 # Models kept in modules of their own, imported here so `Base.metadata` is the whole schema.
-from ai4d_core.adapters.sql import tables_gamification, tables_grading, tables_learner, tables_review  # noqa: E402, F401
+from ai4d_core.adapters.sql import (  # noqa: E402, F401
+    tables_calibration,
+    tables_gamification,
+    tables_grading,
+    tables_learner,
+    tables_quiz,
+    tables_review,
+)

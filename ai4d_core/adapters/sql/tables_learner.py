@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ai4d_core.adapters.sql.tables import Base, OutboxMessage, QuizAnswer, QuizSession
+from ai4d_core.adapters.sql.tables import Base, OutboxMessage
 
 
 class LearnerSettingsRow(Base):
@@ -48,8 +48,6 @@ class ProfileNotification(Base):
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-Index("ix_quiz_sessions_started_at", QuizSession.started_at)
-Index("ix_quiz_answers_answered_at", QuizAnswer.answered_at)
 Index(
     "ix_outbox_profile_delivered", OutboxMessage.delivered_at,
     postgresql_where=(OutboxMessage.topic == "profile") & OutboxMessage.delivered_at.is_not(None),
