@@ -356,7 +356,11 @@ def _misconceptions(r: Responses, s: TopicStats, n_learners: int) -> list[list[d
     row, tag = r.tag_row[pick], r.tag[pick]
     topic_rank, tag_rank, item_rank = ranks(r.topics), ranks(r.tags), ranks(r.item_ids)
     learner, topic, item = r.learner[row], r.topic[row], r.item[row]
-    order = np.lexsort((item_rank[item], tag_rank[tag], topic_rank[topic], learner))
+    if (int(learner.max(initial=0)) + 1) * len(r.topics) * len(r.tags) * len(r.item_ids) < 2**62:
+        key = ((learner * len(r.topics) + topic_rank[topic]) * len(r.tags) + tag_rank[tag]) * len(r.item_ids)
+        order = np.argsort(key + item_rank[item])  # by learner, topic, tag and item id (one int64 key)
+    else:
+        order = np.lexsort((item_rank[item], tag_rank[tag], topic_rank[topic], learner))
     learner, topic, tag, item = learner[order], topic[order], tag[order], item[order]
     change = (learner[1:] != learner[:-1]) | (topic[1:] != topic[:-1]) | (tag[1:] != tag[:-1])
     start = np.flatnonzero(np.r_[True, change]) if row.size else np.zeros(0, np.int64)
