@@ -6,17 +6,19 @@ with an ability per topic (2PL draws), some items more than once (the latest ans
 open responses with a fractional score, of which a tenth await review (not evidence); half of the wrong answers
 to an item with tagged distractors reveal one of the topic's misconception tags (the catalogue's); a quarter of
 the learners have not said their weekly hours, the others say 1-20.
-(a) ours: `profile_batch.analyze_many` over every learner at once, from the columns (`Responses`), to the JSON
-    documents the store takes: profiles/s before writes, process peak RSS;
-(b) the peer, the per-learner loop `analyze(...).model_dump(mode="json")`, on `--sample` learners (their evidence
-    built from the same columns beforehand, not timed), its time extrapolated to every learner (printed as
-    such); the sample's documents are checked equal to (a)'s;
-(c) the MongoDB write rate: `--writes` documents of (a) into the MongoDB-wire server (`secantusd-py`, embedded
-    in a temporary folder, as `ai4d up` runs it) through `MongoProfileStore.put` (one idempotent upsert per
-    document), and through one unordered `bulk_write` of the same `$setOnInsert` upserts per `--batch`
-    documents (the bulk path this benchmark measures; the store has none yet); a repeat of the bulk path
-    over the stored documents must insert nothing.
-Target: (a) at least 10x (b)'s profiles/s; `--check` exits 1 when missed or when a document differs.
+Rows come in learner and time order, as the adapter's query reads them (`analyze_many` takes any order).
+(b) first, the peer, the per-learner loop `analyze(...).model_dump(mode="json")`, on `--sample` learners (2,000),
+    timed in wall-clock and CPU seconds and extrapolated to every learner (printed as such); their `Evidence`
+    lists are built from the same columns beforehand, timed apart (a second line adds that time);
+(a) ours: `profile_batch.analyze_many` over every learner at once, from the columns (`Responses`) to the JSON
+    documents the store takes: profiles/s before writes, process peak RSS; the sample's documents must equal
+    the loop's;
+(c) the MongoDB write rate: `--writes` (5,000) documents of (a) into the MongoDB-wire server (`secantusd-py`,
+    embedded in a temporary folder, as `ai4d up` runs it) through `MongoProfileStore.put` (one idempotent
+    upsert per document), and through unordered `bulk_write`s of the same `$setOnInsert` upserts, `--batch`
+    (1,000) a call (the bulk path measured here; the store has no `put_many` yet); the bulk repeated over the
+    stored documents must insert nothing.
+Target: (a) at least 10x (b)'s profiles/s by wall clock; `--check` exits 1 when missed or a document differs.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import resource
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,19 +96,22 @@ def cohort(n_learners: int, n_responses: int, seed: int) -> tuple[Responses, np.
 
 
 def evidence_of(r: Responses, learners: Sequence[int]) -> dict[int, list[Evidence]]:
-    """The `Evidence` lists of some learners, from the columns (what the loop is given)."""
+    """The `Evidence` lists of some learners, from the columns (what the loop is given), built as an adapter
+    would: whole columns to Python values, then one `Evidence` per row."""
+    rows = np.flatnonzero(np.isin(r.learner, np.asarray(learners)))
     tags: dict[int, list[str]] = {}
-    for row, t in zip(r.tag_row.tolist(), r.tag.tolist(), strict=True):
+    pick = np.isin(r.tag_row, rows)
+    for row, t in zip(r.tag_row[pick].tolist(), r.tag[pick].tolist(), strict=True):
         tags.setdefault(row, []).append(r.tags[t])
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    times = [epoch + timedelta(microseconds=v) for v in r.answered_at[rows].astype(np.int64).tolist()]
     out: dict[int, list[Evidence]] = {k: [] for k in learners}
-    for row in np.flatnonzero(np.isin(r.learner, np.asarray(learners))).tolist():
-        at = r.answered_at[row].astype(datetime).replace(tzinfo=UTC)
-        out[int(r.learner[row])].append(
-            Evidence(
-                r.item_ids[r.item[row]], r.topics[r.topic[row]], 1, float(r.a[row]), float(r.b[row]),
-                float(r.score[row]), at, misconceptions=tuple(tags.get(row, ())), graded=bool(r.graded[row]),
-            )
-        )  # fmt: skip
+    columns = (
+        rows.tolist(), r.learner[rows].tolist(), r.item[rows].tolist(), r.topic[rows].tolist(), r.a[rows].tolist(),
+        r.b[rows].tolist(), r.score[rows].tolist(), times, r.graded[rows].tolist(),
+    )  # fmt: skip
+    for row, k, item, topic, a, b, score, at, graded in zip(*columns, strict=True):
+        out[k].append(Evidence(r.item_ids[item], r.topics[topic], 1, a, b, score, at, tuple(tags.get(row, ())), graded))
     return out
 
 
