@@ -129,8 +129,7 @@ class TopicStats:
 def topic_stats(r: Responses) -> TopicStats:
     """Every (learner, topic) group's counts, mean score and EAP ability and SE, from the latest graded answer
     to each item (as `profile_rules.latest_graded`: the latest time; on a tie, the later row)."""
-    rows, first = _latest(r)
-    key = r.learner[rows] * len(r.topics) + ranks(r.topics)[r.topic[rows]]
+    rows, first, key = _latest(r)
     change = np.r_[False, key[1:] != key[:-1]] if rows.size else np.zeros(0, np.bool_)
     start = np.flatnonzero(np.r_[True, change[1:]]) if rows.size else np.zeros(0, np.int64)
     group = np.cumsum(change)
@@ -164,16 +163,15 @@ def ranks(vocabulary: Sequence[str]) -> IntArray:
     return rank
 
 
-def _latest(r: Responses) -> tuple[IntArray, IntArray]:
-    """The rows of the latest graded answer to each (learner, item), sorted by learner, topic id and item id,
-    and for each the rank (by learner, time, row) of the first graded answer to its item: the order in which
-    `analyze` meets the items."""
+def _latest(r: Responses) -> tuple[IntArray, IntArray, IntArray]:
+    """The rows of the latest graded answer to each (learner, item), sorted by learner, topic id and item id;
+    for each the rank (by learner, time, row) of the first graded answer to its item, the order in which
+    `analyze` meets the items; and the (learner, topic) key of its group."""
     rows = np.flatnonzero(r.graded)
     at, who, item, topic = r.answered_at[rows].astype(np.int64), r.learner[rows], r.item[rows], r.topic[rows]
-    if np.all((who[1:] > who[:-1]) | ((who[1:] == who[:-1]) & (at[1:] >= at[:-1]))):
-        rank = np.arange(rows.size)  # rows in learner and time order already (as a query reads them)
-    else:
-        rank = np.empty(rows.size, dtype=np.int64)
+    in_time_order = bool(np.all((who[1:] > who[:-1]) | ((who[1:] == who[:-1]) & (at[1:] >= at[:-1]))))
+    rank = np.arange(rows.size)  # rows in learner and time order already (as a query reads them)
+    if not in_time_order:
         rank[np.lexsort((at, who))] = np.arange(rows.size)
     n_items, n_topics = max(len(r.item_ids), 1), max(len(r.topics), 1)
     item_rank, topic_rank = ranks(r.item_ids), ranks(r.topics)
@@ -186,17 +184,22 @@ def _latest(r: Responses) -> tuple[IntArray, IntArray]:
     else:
         key = who * n_items + item_rank[item]
     order = np.argsort(key, kind="stable")  # stable: rows of one item stay in input order
-    rows, key, at, rank = rows[order], key[order], at[order], rank[order]
+    rows, key, rank = rows[order], key[order], order if in_time_order else rank[order]
     if rows.size:
         first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         if first.size < rows.size:  # some items answered more than once
-            latest_at = np.repeat(np.maximum.reduceat(at, first), np.diff(np.r_[first, rows.size]))
-            position = np.where(at == latest_at, np.arange(rows.size), -1)  # the last row at the latest time
-            rows, rank = rows[np.maximum.reduceat(position, first)], np.minimum.reduceat(rank, first)
-    if not one_sort:  # then by learner and the latest answer's topic, items staying in order
-        order = np.argsort(r.learner[rows] * n_topics + topic_rank[r.topic[rows]], kind="stable")
-        rows, rank = rows[order], rank[order]
-    return rows, rank
+            if in_time_order:  # the last row of an item is its latest answer
+                latest = np.r_[first[1:], rows.size] - 1
+            else:  # the last row at the latest time
+                at = at[order]
+                latest_at = np.repeat(np.maximum.reduceat(at, first), np.diff(np.r_[first, rows.size]))
+                latest = np.maximum.reduceat(np.where(at == latest_at, np.arange(rows.size), -1), first)
+            rows, key, rank = rows[latest], key[first], np.minimum.reduceat(rank, first)
+    if one_sort:
+        return rows, rank, key // n_items
+    group = r.learner[rows] * n_topics + topic_rank[r.topic[rows]]
+    order = np.argsort(group, kind="stable")  # by learner and the latest answer's topic, items staying in order
+    return rows[order], rank[order], group[order]
 
 
 def _eap(r: Responses, rows: IntArray, start: IntArray, u: FloatArray) -> tuple[FloatArray, FloatArray]:

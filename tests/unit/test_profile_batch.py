@@ -80,6 +80,14 @@ def test_every_document_equals_the_per_learner_analysis(cohort: Cohort) -> None:
     assert _check(cohort) == len(cohort)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(learner(), min_size=1, max_size=6))
+def test_rows_in_learner_and_time_order_as_a_query_reads_them(cohort: Cohort) -> None:
+    """The fast path (no sort by time; an item's last row is its latest answer), ties in time included."""
+    cohort = [(sorted(rows, key=lambda e: e.answered_at), h) for rows, h in cohort]
+    assert _check(cohort) == len(cohort)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(learner(), min_size=1, max_size=5), st.randoms(use_true_random=False))
 def test_the_order_of_the_rows_does_not_matter(cohort: Cohort, rnd: random.Random) -> None:
