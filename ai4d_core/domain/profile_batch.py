@@ -142,7 +142,7 @@ def topic_stats(r: Responses) -> TopicStats:
     in_order[first] = np.arange(rows.size)
     in_order = in_order[in_order >= 0]
     sums = np.bincount(group[in_order], weights=score[in_order], minlength=start.size)
-    theta, se = _eap(r, rows, start, np.clip(score, 0.0, 1.0))
+    theta, se = _eap(r, rows, start, group, np.clip(score, 0.0, 1.0))
     return TopicStats(
         learner=r.learner[rows[start]],
         topic=r.topic[rows[start]],
@@ -202,31 +202,38 @@ def _latest(r: Responses) -> tuple[IntArray, IntArray, IntArray]:
     return rows[order], rank[order], group[order]
 
 
-def _eap(r: Responses, rows: IntArray, start: IntArray, u: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _eap(
+    r: Responses, rows: IntArray, start: IntArray, group: IntArray, u: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """EAP ability and SE (prior N(0, 1), as `irt.eap`) of each group of `rows` (groups begin at `start`).
 
     A row's log-likelihood over the grid is (1 - u) log(1 - P) + u log P: a group's sum is the product of the
-    rows' weights (a sparse matrix; a right or a wrong answer has one weight) with the table of log(1 - P) and
-    log P of the distinct (a, b) pairs, block by block of groups."""
+    rows' weights (sparse matrices: one entry per row, log P of a right answer or log(1 - P) of the others, and
+    a second one, u log P, for a partly right answer) with the table of log(1 - P) and log P of the distinct
+    (a, b) pairs, block by block of groups."""
     if not rows.size:
         return np.zeros(0), np.zeros(0)
     pair_a, pair_b, pair = _pairs(r, rows)
     z = pair_a[:, None] * (GRID[None, :] - pair_b[:, None])
     log_p = -np.logaddexp(0.0, -z)
     table = np.vstack([log_p - z, log_p])  # log(1 - P) rows, then log P rows
-    weight = np.stack([1.0 - u, u], axis=1).ravel()
-    column = np.stack([pair, pair + pair_a.size], axis=1).ravel()
-    keep = weight != 0.0
-    weight, column = weight[keep], column[keep]
-    indptr = np.r_[0, np.cumsum(keep.reshape(-1, 2).sum(axis=1))][np.r_[start, rows.size]]
+    right = u == 1.0
+    main = (pair + np.where(right, pair_a.size, 0), np.where(right, 1.0, 1.0 - u), np.r_[start, rows.size])
+    part = np.flatnonzero((u > 0.0) & ~right)
+    extra = (pair[part] + pair_a.size, u[part], np.r_[0, np.cumsum(np.bincount(group[part], minlength=start.size))])
     prior = log_prior(0.0, 1.0)
     theta, se = np.empty(start.size), np.empty(start.size)
     for lo in range(0, start.size, _BLOCK):
         hi = min(lo + _BLOCK, start.size)
-        a, b = indptr[lo], indptr[hi]
-        block = sp.csr_matrix((weight[a:b], column[a:b], indptr[lo : hi + 1] - a), shape=(hi - lo, table.shape[0]))
-        theta[lo:hi], se[lo:hi] = summarize(np.asarray(block @ table) + prior)
+        density = prior + _rows(*main, lo, hi, table.shape[0]) @ table + _rows(*extra, lo, hi, table.shape[0]) @ table
+        theta[lo:hi], se[lo:hi] = summarize(np.asarray(density))
     return theta, se
+
+
+def _rows(column: IntArray, weight: FloatArray, indptr: IntArray, lo: int, hi: int, width: int) -> sp.csr_matrix:
+    """Rows lo..hi of the CSR matrix (weight, column, indptr), as a view."""
+    a, b = indptr[lo], indptr[hi]
+    return sp.csr_matrix((weight[a:b], column[a:b], indptr[lo : hi + 1] - a), shape=(hi - lo, width))
 
 
 def _pairs(r: Responses, rows: IntArray) -> tuple[FloatArray, FloatArray, IntArray]:
