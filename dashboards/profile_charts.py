@@ -48,7 +48,7 @@ def ability_chart(topics: Sequence[TopicMastery]) -> Any:
     source = ColumnDataSource(data)
     chart = figure(
         y_range=FactorRange(factors=list(reversed(names))), x_range=Range1d(start=SCALE[0], end=SCALE[1]),
-        height=60 + 36 * len(topics), title="Ability per topic with its 95% range", toolbar_location=None,
+        height=130 + 36 * len(topics), title="Ability per topic with its 95% range", toolbar_location=None,
         sizing_mode="stretch_width",
     )  # fmt: skip
     chart.hbar(y="topic", left="low", right="high", height=0.25, source=source, color="colour", alpha=0.35)
@@ -58,8 +58,15 @@ def ability_chart(topics: Sequence[TopicMastery]) -> Any:
         ("95% range", "@low{+0.00} to @high{+0.00}"), ("answers", "@answers"),
     ]))  # fmt: skip
     chart.xaxis.axis_label = "ability (0 is an average learner)"
-    chart.legend.location = "bottom_right"
+    _legend_below(chart)
     return chart
+
+
+def _legend_below(chart: Any) -> None:
+    """The legend under the plot, in a row: it never covers a point."""
+    legend = chart.legend[0]
+    legend.orientation = "horizontal"
+    chart.add_layout(legend, "below")
 
 
 def _local_naive(point: AbilityPoint, zone: str) -> Any:
@@ -73,7 +80,7 @@ def _local_naive(point: AbilityPoint, zone: str) -> Any:
 def history_chart(points: Sequence[AbilityPoint], zone: str) -> Any:
     """One line per topic: its ability in each profile version, at the version's local time."""
     chart = figure(
-        x_axis_type="datetime", y_range=Range1d(start=SCALE[0], end=SCALE[1]), height=320, title="Ability over time",
+        x_axis_type="datetime", y_range=Range1d(start=SCALE[0], end=SCALE[1]), height=380, title="Ability over time",
         toolbar_location=None, sizing_mode="stretch_width",
     )  # fmt: skip
     styles = cycle([(colour, dash) for dash in DASHES for colour in Colorblind8])
@@ -94,8 +101,8 @@ def history_chart(points: Sequence[AbilityPoint], zone: str) -> Any:
         ("standard error", "@se{0.00}"),
     ]))  # fmt: skip
     chart.yaxis.axis_label = "ability"
-    chart.legend.location = "top_left"
     chart.legend.click_policy = "hide"
+    chart.add_layout(chart.legend[0], "right")  # up to twelve topics: beside the plot, never over a line
     return chart
 
 

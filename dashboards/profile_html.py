@@ -23,6 +23,7 @@ from ai4d_core.domain.profile import LEVEL_LABELS, Profile, Provenance, TopicMas
 from ai4d_core.domain.resource_catalogue import catalogue
 from ai4d_core.domain.topics import topic_name
 from dashboards.common import format_number
+from dashboards.profile_review import reason_words
 
 log = logging.getLogger(__name__)
 MASTERY_WORDS = {
@@ -106,7 +107,7 @@ def author_badge(p: Provenance, zone: str) -> str:
         who = f"Written by {p.model or 'a language model'}" + (", checked against the rules" if p.checked else "")
     else:
         who = "Written by the rules"
-    why = f" The language model was not used: {p.fallback_reason}." if p.fallback_reason else ""
+    why = f" The language model was not used: {reason_words(p.fallback_reason)}." if p.fallback_reason else ""
     when = local_time(p.generated_at, zone)
     numbers = f"rules {p.rules_version}" + (f", prompt {p.prompt_version}" if p.prompt_version else "")
     return (
@@ -126,11 +127,18 @@ def resource_html(resource_id: str) -> str:
     )
 
 
-def misconception_html(tag: str) -> str:
-    """The misconception a claim names: its description for the learner (the tag on hover); unknown: the tag."""
-    found = misconceptions().get(tag)
-    text = f"(the belief: {found.description})" if found else f"({tag})"
-    return hover(text, f"misconception {tag}")
+def claim_html(topic: str, claim: str, misconception: str | None = None) -> str:
+    """A claim: its topic (unless the text starts with it, as the rules' do), its text, and the misconception's
+    description for the learner unless the text says it already (the tag on hover)."""
+    name = topic_label(topic)
+    lead = "" if claim.startswith(f"{name}:") else f"<strong>{esc(name)}</strong>: "
+    belief = ""
+    if misconception:
+        found = misconceptions().get(misconception)
+        if found is None or found.description.rstrip(".") not in claim:
+            text = f"(the belief: {found.description})" if found else f"({misconception})"
+            belief = " " + hover(text, f"misconception {misconception}")
+    return f"<p>{lead}{esc(claim)}{belief}</p>"
 
 
 def table(caption: str, head: Sequence[str], rows: Iterable[Sequence[str]], css: str = "") -> str:
@@ -162,13 +170,13 @@ __all__ = [
     "MASTERY_WORDS",
     "UNREADABLE",
     "author_badge",
+    "claim_html",
     "esc",
     "hover",
     "level_html",
     "local_time",
     "mastery_shown",
     "mastery_words",
-    "misconception_html",
     "paragraphs",
     "read_profile",
     "resource_html",

@@ -31,10 +31,10 @@ from dashboards.profile_charts import ability_chart, history_chart, history_html
 from dashboards.profile_html import (
     UNREADABLE,
     author_badge,
+    claim_html,
     esc,
     level_html,
     local_time,
-    misconception_html,
     paragraphs,
     resource_html,
     table,
@@ -45,6 +45,7 @@ from dashboards.profile_state import NO_PROFILE, ProfileState, connect
 from dashboards.quiz_text import answer_words, escaped, verdict
 
 MAX_EVIDENCE = 12  # evidence buttons per claim
+HISTORY_VERSIONS = 20  # the versions "Ability over time" shows (the latest)
 AWAITING_REVIEW = "Awaiting review: an educator will grade this answer."
 NO_HISTORY_YET = "Your ability over time appears once a second version of your profile is written."
 PROFILE_CSS = """
@@ -56,7 +57,11 @@ th, td { border: 1px solid #9aa5b1; padding: 0.3rem 0.5rem; text-align: left; ve
 a { color: #0b5394; }
 .ai4d-author-badge { display: inline-block; background: #eef2f7; border: 1px solid #52606d; border-radius: 4px;
   padding: 0.2rem 0.6rem; }
-@media print { a::after { content: " (" attr(href) ")"; font-size: 0.85em; } }
+.ai4d-print-only { display: none; }
+@media print {
+  a::after { content: " (" attr(href) ")"; font-size: 0.85em; }
+  .ai4d-print-only { display: inline; font-weight: 600; }
+}
 """
 # Buttons and the review form are not printed (the host is hidden from inside its shadow root).
 NO_PRINT_CSS = "@media print { :host { display: none !important; } }"
@@ -77,7 +82,7 @@ def button(name: str, action: Any, **kwargs: Any) -> pn.widgets.Button:
 
 def evidence_detail(item: EvidenceItem) -> pn.Column:
     """The question as the learner saw it, their answer, its score (or that it awaits review), the explanation."""
-    score = AWAITING_REVIEW if item.awaiting_review or item.score is None else verdict(item.score)
+    score = AWAITING_REVIEW if item.score is None else verdict(item.score)
     return pn.Column(
         markdown(f"#### Question {escaped(item.item_id)} ({escaped(topic_label(item.topic))})\n\n{blanks(item.stem)}"),
         html(f"<p><strong>Your answer:</strong> {esc(answer_words(item.question, item.answer))}</p>"
@@ -125,13 +130,12 @@ class ProfileView(Viewer):
     def _claims(self, title: str, key: str, claims: list[Claim]) -> pn.Column:
         parts: list[Any] = [html(f"<h3>{esc(title)}</h3>" + ("" if claims else "<p>None yet.</p>"))]
         for n, claim in enumerate(claims):
-            tag = f" {misconception_html(claim.misconception)}" if claim.misconception else ""
-            text = f"<p><strong>{esc(topic_label(claim.topic))}</strong>: {esc(claim.claim)}{tag}</p>"
+            text = claim_html(claim.topic, claim.claim, claim.misconception)
             claim_key = f"{key}{n}"
             buttons = [
-                button(f"See question {item_id[:64]}", partial(self.state.open_evidence, f"{claim_key}/{item_id}"),
-                       color="light", sizing_mode="fixed", width=230)
-                for item_id in dict.fromkeys(claim.evidence[:MAX_EVIDENCE])
+                button(f"See question {k}", partial(self.state.open_evidence, f"{claim_key}/{item_id}"),
+                       color="light", width=150)
+                for k, item_id in enumerate(dict.fromkeys(claim.evidence[:MAX_EVIDENCE]), start=1)
             ]  # fmt: skip
             detail = pn.bind(self._detail, claim_key, self.state.param.opened, self.state.param.evidence)
             parts.append(pn.Column(html(text), pn.FlexBox(*buttons, gap="6px"), pn.panel(detail),
@@ -142,7 +146,7 @@ class ProfileView(Viewer):
         if not opened.startswith(f"{claim_key}/"):
             return pn.Spacer(height=0)
         if evidence is None:
-            return markdown(escaped(self.state.message), css_classes=["ai4d-evidence"])
+            return markdown(escaped(self.state.evidence_error), css_classes=["ai4d-evidence"])
         return evidence_detail(evidence)
 
     def _next_steps(self, steps: list[NextStep]) -> pn.Column:
@@ -150,15 +154,17 @@ class ProfileView(Viewer):
         for step in steps:
             go = button(step.text, partial(self.state.choose, step), color="primary",
                         stylesheets=[STEP_CSS], sizing_mode="stretch_width")  # fmt: skip
-            rows.append(pn.Column(go, html(f"<p>{esc(step_target(step))}</p>"), sizing_mode="stretch_width"))
+            hint = f'<p><span class="ai4d-print-only">{esc(step.text)}: </span>{esc(step_target(step))}</p>'
+            rows.append(pn.Column(go, html(hint), sizing_mode="stretch_width"))
         return pn.Column(*rows, sizing_mode="stretch_width", css_classes=["ai4d-next-steps"])
 
     def _history(self) -> list[Any]:
-        points, zone = self.state.points, self.state.zone
-        if len({p.version for p in points}) < 2:
+        versions = sorted({p.version for p in self.state.points})[-HISTORY_VERSIONS:]
+        points, zone = [p for p in self.state.points if p.version >= versions[0]] if versions else [], self.state.zone
+        if len(versions) < 2:
             return [html(f"<h3>Ability over time</h3><p>{esc(NO_HISTORY_YET)}</p>")]
         return [
-            html("<h3>Ability over time</h3>"),
+            html(f"<h3>Ability over time</h3><p>Your last {len(versions)} profile versions.</p>"),
             pn.pane.Bokeh(history_chart(points, zone), sizing_mode="stretch_width"),
             html(history_html(points, zone)),
         ]

@@ -40,6 +40,7 @@ class ProfileState(PageState):
     zone = param.String(default="UTC", doc="the learner's IANA time zone")
     opened = param.String(default="", doc="the evidence shown: '<claim key>/<item id>' ('' none)")
     evidence = param.ClassSelector(class_=EvidenceItem, allow_None=True)
+    evidence_error = param.String(default="", doc="why the evidence opened cannot be shown")
     launch = param.ClassSelector(class_=NextStep, allow_None=True, doc="the next step chosen (`connect` opens it)")
     note = param.String(default="", label="Anything your educator should know (optional)")
     review = param.String(default="", doc="the review request's state, in words")
@@ -66,7 +67,8 @@ class ProfileState(PageState):
         c, user = self.container, self.user
         self.param.update(
             profile=profile_view.latest_profile(c, user), points=profile_view.ability_history(c, user),
-            zone=profile_view.time_zone(c, user), opened="", evidence=None, review=_review_state(self),
+            zone=profile_view.time_zone(c, user), opened="", evidence=None, evidence_error="",
+            review=_review_state(self),
         )  # fmt: skip
 
     def check_for_new(self) -> bool:
@@ -79,16 +81,16 @@ class ProfileState(PageState):
     def open_evidence(self, key: str) -> None:
         """Show the evidence `key` ('<claim>/<item id>'), or hide it when it is the one shown."""
         if key == self.opened:
-            self.param.update(opened="", evidence=None)
+            self.param.update(opened="", evidence=None, evidence_error="")
             return
         if not self._alive():
             return
         try:
-            item = profile_view.evidence_item(self.container, self.user, key.rsplit("/", 1)[-1])
+            item = profile_view.evidence_item(self.container, self.user, key.split("/", 1)[1])
         except (LookupError, Forbidden) as exc:
-            self.param.update(opened=key, evidence=None, message=str(exc))
+            self.param.update(opened=key, evidence=None, evidence_error=str(exc))
             return
-        self.param.update(opened=key, evidence=item, message="")
+        self.param.update(opened=key, evidence=item, evidence_error="")
 
     def choose(self, step: NextStep) -> None:
         if self._alive():

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from ai4d_core.bootstrap import Container
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts
+from ai4d_core.services.ingest import ingest_pending
 from tests.browser.axe import axe_violations, blocking
 from tests.browser.conftest import LogIn
 from tests.browser.quiz_steps import answer_anything, submit
@@ -101,26 +102,40 @@ def test_the_quiz_of_every_item_type_its_feedback_summary_history_and_profile_pa
     expect(page.get_by_text("Your answer:").first).to_be_visible(timeout=0)
     audit.check("history")
     page.screenshot(path="/tmp/ai4d-history.png", full_page=True)
-    clean.profiles.put(_profile(uid))
+    ingest_pending(clean)  # the answers become evidence the profile's claims can open
+    answered = sorted(one_per_type.values(), key=lambda i: i.id)[0]
+    for version in (1, 2):  # two versions: the chart of ability over time shows too
+        clean.profiles.put(_profile(uid, version, answered.id, f"type_{answered.type}"))
     _open(page, "Profile")
     page.get_by_role("button", name="Refresh profile").click()
     expect(page.get_by_text("Overall level 2: Novice")).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Ability over time")).to_be_visible(timeout=0)
     audit.check("profile")
-    audit.assert_clean(1 + 2 * len(one_per_type) + 4)  # start, question and feedback per type, fix, summary...
+    page.get_by_role("button", name="See question 1").first.click()
+    expect(page.locator(".ai4d-evidence").first).to_contain_text("Explanation:", timeout=0)
+    audit.check("profile evidence")
+    page.screenshot(path="/tmp/ai4d-profile.png", full_page=True)
+    audit.assert_clean(1 + 2 * len(one_per_type) + 5)  # start, question and feedback per type, fix, summary...
     context.close()
 
 
-def _profile(learner_id: int) -> dict[str, Any]:
+def _profile(learner_id: int, version: int, item_id: str, topic: str) -> dict[str, Any]:
+    """A v2 profile whose strength cites an item the learner answered, with catalogue resources and links."""
     return {
-        "learner_id": learner_id, "version": 1, "overall_level": {"level": 2, "label": "Novice"},
-        "topics": [{"topic": "python", "n_responses": 3, "mean_score": 0.67, "ability": 0.31, "se": 0.8,
-                    "mastery": "proficient", "evidence": ["py-001"]},
-                   {"topic": "sql", "n_responses": 30, "mean_score": 0.9, "ability": 1.4, "se": 0.3,
-                    "mastery": "mastered", "evidence": ["sql-001"]}],
-        "strengths": [{"topic": "sql", "claim": "Writes joins", "evidence": ["sql-001"]}],
+        "learner_id": learner_id, "version": version, "overall_level": {"level": 2, "label": "Novice"},
+        "topics": [{"topic": "python", "n_responses": 3, "n_correct": 2, "mean_score": 0.67, "ability": 0.31,
+                    "se": 0.8, "mastery": "proficient", "evidence": ["py-001"]},
+                   {"topic": topic, "n_responses": 30, "n_correct": 27, "mean_score": 0.9,
+                    "ability": 1.4 + version / 10, "se": 0.3, "mastery": "mastered", "evidence": [item_id]}],
+        "strengths": [{"topic": topic, "claim": "Answers this kind of question well", "evidence": [item_id]}],
         "weaknesses": [], "misconceptions": [],
-        "learning_path": [{"order": 1, "topic": "python", "objective": "Closures", "resources": ["Docs"],
-                           "estimated_hours": 2.0}],
-        "timeline": [{"week": 1, "focus": "Closures"}], "next_steps": ["Practise closures"],
-        "narrative": "A good start.", "provenance": {"source": "rules", "generated_at": "2026-01-01T00:00:00Z"},
+        "learning_path": [{"order": 1, "topic": "python", "objective": "Closures",
+                           "resources": ["py-tutorial", "py-functional-howto"], "estimated_hours": 2.0}],
+        "timeline": [{"week": 1, "focus": "Closures", "topics": ["python"], "hours": 2.0}],
+        "next_steps": [{"text": "Practise Python", "topic": "python", "mode": "practice"},
+                       {"text": "Take a diagnostic", "topic": None, "mode": "diagnostic"}],
+        "narrative": "A good start.",
+        "provenance": {"source": "llm", "model": "test-model", "checked": True, "n_responses": 33,
+                       "generated_at": f"2026-01-0{version}T00:00:00Z", "evidence_from": "2026-01-01T00:00:00Z",
+                       "evidence_to": "2026-01-01T00:00:00Z"},
     }  # fmt: skip

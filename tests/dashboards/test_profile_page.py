@@ -144,7 +144,7 @@ def test_each_claim_opens_its_evidence_question_answer_score_and_explanation(cle
         item_id = claim.evidence[0]
         state.open_evidence(f"{key}{n}/{item_id}")
         item = state.evidence
-        assert item is not None and item.item_id == item_id, state.message
+        assert item is not None and item.item_id == item_id, state.evidence_error
         stored = clean.items.get(item_id)
         assert isinstance(stored, SingleChoiceItem) and item.explanation == stored.explanation
         shown = [c for c in ProfileView(state=state).__panel__().select(pn.Column) if "ai4d-evidence" in c.css_classes]
