@@ -3,7 +3,7 @@
 Input is columnar (`Responses`: one row per answer, codes into vocabularies), not a list of `Evidence`. What is
 per-response work runs in numpy over every learner at once: the latest graded answer to each (learner, item),
 per (learner, topic) counts, mean score and the EAP ability and SE on `irt.GRID` (one sparse product of the
-rows' weights with the log-likelihood table of the distinct items, in blocks of topics to bound memory). The
+rows' weights with the log-likelihood table of the distinct items, block by block of groups to bound memory). The
 per-learner texts are then assembled from the rules' own functions (`profile_batch_text`), whose results are
 cached by the few values they depend on, so the wording is never forked.
 
@@ -268,7 +268,7 @@ def analyze_many(
     """One rules profile document per learner (`learner_ids[k]` is learner code k of `responses`), each equal
     to `analyze(learner_ids[k], versions[k], <their evidence>, now, LearnerContext(hours_per_week=...))`
     dumped as JSON. `hours_per_week`: one per learner, None/NaN when not said."""
-    from ai4d_core.domain.profile_batch_text import documents
+    from ai4d_core.domain.profile_batch_text import documents  # it imports this module
 
     n = len(learner_ids)
     if len(versions) != n or (hours_per_week is not None and len(hours_per_week) != n):
