@@ -21,7 +21,7 @@ from ai4d_core.domain.profile import NextStep
 from ai4d_core.domain.resource_catalogue import catalogue
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.security.tokens import token_hash
-from ai4d_core.services import accounts, cohorts, learner_settings, profile_view, quiz_sessions
+from ai4d_core.services import accounts, cohorts, learner_settings, profile_review, profile_view, quiz_sessions
 from ai4d_core.services.analysis import analyze_profiles
 from ai4d_core.services.ingest import ingest_pending
 from ai4d_core.services.quiz_types import QuizTurn
@@ -29,6 +29,7 @@ from dashboards.common import SESSION_ENDED
 from dashboards.page_session import PageIdentity
 from dashboards.profile_html import local_time
 from dashboards.profile_page import NO_PROFILE, ProfileState, ProfileView, connect
+from dashboards.profile_state import REVIEW_ASKED
 from dashboards.quiz_page import QuizState
 
 pytestmark = pytest.mark.dashboards
@@ -39,7 +40,8 @@ SECTIONS = ("Overall level", "In short", "Topics", "Strengths", "Weaknesses", "M
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits() -> None:
-    quiz_sessions.ANSWERS.reset()
+    quiz_sessions.ANSWERS.reset()  # user ids restart at 1 in every test
+    profile_review.REQUESTS.reset()
 
 
 def _signed_in(c: Container, email: str = "ada@example.org", role: str = "learner") -> tuple[PageIdentity, str]:
@@ -278,6 +280,23 @@ def test_a_next_step_asks_before_it_abandons_a_quiz_in_progress(clean: Container
     assert quiz.mode == "practice" and quiz.practice_topic == step.topic
     quiz.param.trigger("start")
     assert quiz.turn is not None and quiz.turn.mode == "practice", quiz.message
+
+
+def test_the_learner_asks_for_a_review_once_and_the_page_says_it_is_with_their_educators(clean: Container) -> None:
+    identity = _identity(clean)
+    clean.profiles.put(_v1_profile(identity.user.id))
+    state = ProfileState(container=clean, identity=identity)
+    assert state.review == "" and "Ask for a review" in _text(_shown(ProfileView(state=state).__panel__()))
+    state.note = "x" * 501
+    state.param.trigger("ask_review")
+    assert "at most 500 characters" in state.message and profile_review.my_request(clean, identity.user) is None
+    state.note = "My SQL path looks too long"
+    state.param.trigger("ask_review")
+    asked = profile_review.my_request(clean, identity.user)
+    assert asked is not None and asked.note == "My SQL path looks too long" and state.note == ""
+    text = _text(_shown(ProfileView(state=state).__panel__()))
+    assert REVIEW_ASKED in text and "Ask for a review" not in text
+    assert ProfileState(container=clean, identity=identity).review == REVIEW_ASKED  # still said after a reload
 
 
 class _Sections(param.Parameterized):
