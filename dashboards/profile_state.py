@@ -23,7 +23,7 @@ from ai4d_core.policy import Forbidden
 from ai4d_core.services import profile_review, profile_view
 from ai4d_core.services.profile_view import AbilityPoint, EvidenceItem
 from dashboards.cohort_views import PageState
-from dashboards.profile_html import read_profile
+from dashboards.profile_html import read_profile, topic_label
 
 log = logging.getLogger(__name__)
 NO_PROFILE = "Your profile will appear after the next analysis run."
@@ -126,17 +126,18 @@ def connect(profile: ProfileState, quiz: Any, layout: Any) -> None:
             return
         profile.launch = None
         practice = step.mode == "practice" and step.topic in quiz.topics
-        message = "" if practice or step.topic is None else NO_TOPIC_QUESTIONS.format(topic=step.topic)
         if practice:
-            quiz.param.update(mode="practice", practice_topic=step.topic, message=message)
+            quiz.param.update(mode="practice", practice_topic=step.topic)
         else:
-            quiz.param.update(mode="diagnostic", chosen=[], message=message)
+            quiz.param.update(mode="diagnostic", chosen=[])
         layout.active = "Quiz"
         if quiz.in_progress:
             quiz.confirming = True
         else:
             quiz.param.update(turn=None, question=None, result=None, summary=None)
             quiz.param.trigger("start")
+        if not practice and step.topic is not None:  # said after the start, which clears the quiz's message
+            quiz.message = NO_TOPIC_QUESTIONS.format(topic=topic_label(step.topic))
 
     profile.param.watch(opened, "launch")
     watch_new_versions(profile)

@@ -29,7 +29,7 @@ from dashboards.common import SESSION_ENDED
 from dashboards.page_session import PageIdentity
 from dashboards.profile_html import local_time
 from dashboards.profile_page import NO_PROFILE, ProfileState, ProfileView, connect
-from dashboards.profile_state import REVIEW_ASKED
+from dashboards.profile_state import NO_TOPIC_QUESTIONS, REVIEW_ASKED
 from dashboards.quiz_page import QuizState
 
 pytestmark = pytest.mark.dashboards
@@ -266,6 +266,16 @@ def test_a_next_step_opens_a_practice_on_its_topic_in_the_quiz_section(clean: Co
     state.choose(step)
     assert layout.active == "Quiz" and quiz.turn is not None, quiz.message
     assert quiz.turn.mode == "practice" and clean.items.get(quiz.turn.question["id"]).topic == step.topic  # type: ignore[union-attr]
+
+
+def test_a_next_step_on_a_topic_without_questions_opens_a_diagnostic_and_says_why(clean: Container) -> None:
+    identity = _identity(clean)
+    state = _profile_of(clean, identity)
+    quiz, layout = QuizState(container=clean, identity=identity), _Sections()
+    connect(state, quiz, layout)
+    state.choose(NextStep(text="Practise MLOps", topic="mlops", mode="practice"))  # no MLOps question in the bank
+    assert layout.active == "Quiz" and quiz.turn is not None and quiz.turn.mode == "diagnostic"
+    assert quiz.message == NO_TOPIC_QUESTIONS.format(topic="MLOps")
 
 
 def test_a_next_step_asks_before_it_abandons_a_quiz_in_progress(clean: Container) -> None:
