@@ -183,8 +183,8 @@ def _latest(r: Responses) -> tuple[IntArray, IntArray, IntArray]:
         key = (who * n_topics + topic_rank[topic]) * n_items + item_rank[item]
     else:
         key = who * n_items + item_rank[item]
-    order = np.argsort(key, kind="stable")  # stable: rows of one item stay in input order
-    rows, key, rank = rows[order], key[order], order if in_time_order else rank[order]
+    order, key = _stable_sort(key)  # stable: rows of one item stay in input order
+    rows, rank = rows[order], order if in_time_order else rank[order]
     if rows.size:
         first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         if first.size < rows.size:  # some items answered more than once
@@ -200,6 +200,17 @@ def _latest(r: Responses) -> tuple[IntArray, IntArray, IntArray]:
     group = r.learner[rows] * n_topics + topic_rank[r.topic[rows]]
     order = np.argsort(group, kind="stable")  # by learner and the latest answer's topic, items staying in order
     return rows[order], rank[order], group[order]
+
+
+def _stable_sort(key: IntArray) -> tuple[IntArray, IntArray]:
+    """The stable argsort of non-negative `key` and the sorted keys: when the positions fit in the low bits of
+    the keys, one sort of the values (distinct, so any sort is stable; several times faster than argsort)."""
+    bits = max(int(key.size).bit_length(), 1)
+    if not key.size or int(key.max()) >= 1 << (62 - bits):
+        order = np.argsort(key, kind="stable")
+        return order, key[order]
+    packed = np.sort((key << bits) | np.arange(key.size))
+    return packed & ((1 << bits) - 1), packed >> bits
 
 
 def _eap(

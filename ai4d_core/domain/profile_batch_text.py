@@ -29,7 +29,8 @@ from ai4d_core.domain.profile import (
     TopicMastery,
 )
 from ai4d_core.domain.profile_batch import FloatArray, IntArray, Responses, TopicStats, ranks
-from ai4d_core.domain.profile_plan import _GROUP, STEP_HOURS, next_steps, plan_path, timeline
+from ai4d_core.domain.profile_batch_plan import plan_steps, timelines
+from ai4d_core.domain.profile_plan import _GROUP, STEP_HOURS, next_steps, plan_path
 from ai4d_core.domain.profile_rules import (
     _strength,
     _weakness,
@@ -40,11 +41,12 @@ from ai4d_core.domain.profile_rules import (
     narrative,
     overall_level,
 )
-from ai4d_core.domain.topics import TOPICS, learning_order
+from ai4d_core.domain.topics import TOPICS
 
 _TIMES = TypeAdapter(list[datetime | None])
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ALL_TOPICS = frozenset(TOPICS)
+_LABELS: tuple[MasteryLabel, ...] = (*(label for label, _ in MASTERY), NOT_ENOUGH_EVIDENCE)
 # An ability at which `level_of` gives each label (the label's floor; -4, the grid's end, for novice).
 _ABILITY_OF: dict[str, float] = {label: max(floor, -4.0) for label, floor in MASTERY}
 
@@ -81,11 +83,6 @@ class _Figures(NamedTuple):  # what the claim rules read of a topic (lighter tha
     evidence: list[str]
 
 
-class _Part(NamedTuple):  # what `timeline` reads of a path step
-    topic: str
-    estimated_hours: float
-
-
 @cache
 def _claims(topic: str, label: MasteryLabel, n_correct: int, n: int) -> tuple[str | None, str | None]:
     """The strength's and the weakness's claim texts of a topic with these figures (None: not one)."""
@@ -99,29 +96,6 @@ def _step(topic: str, label: MasteryLabel, resource_label: str) -> tuple[str, tu
     ability = _ABILITY_OF[resource_label] if label == NOT_ENOUGH_EVIDENCE else 0.0
     step = plan_path([_stub(topic, label, ability=ability)], 5.0)[0]
     return step.objective, tuple(step.resources)
-
-
-@cache
-def _session(n_topics: int, weekly_hours: float) -> float:
-    """The hours of each of `n_topics` practice sessions of a thin-evidence path, as `plan_path` sizes them."""
-    return plan_path([_stub(TOPICS[0], NOT_ENOUGH_EVIDENCE)] * n_topics, weekly_hours)[0].estimated_hours
-
-
-@cache
-def _order(topics: tuple[str, ...]) -> tuple[int, ...]:
-    """`topics.learning_order` of (distinct) topics, as positions in `topics`."""
-    return tuple(topics.index(t) for t in learning_order(topics))
-
-
-@cache
-def _focus(topics: tuple[str, ...]) -> str:
-    return timeline(cast("list[PathStep]", [_Part(t, 0.01) for t in topics]), 40.0)[0].focus
-
-
-@cache
-def _capacity(weekly_hours: float) -> int:
-    """The hundredths of an hour a week of the timeline holds, as `timeline` sizes it (its first full week)."""
-    return round(timeline(cast("list[PathStep]", [_Part("-", 1000.0)]), weekly_hours)[0].hours * 100)
 
 
 @cache
@@ -172,10 +146,17 @@ def documents(
     vs = np.asarray(versions, dtype=np.int64).tolist()
     weekly = [_weekly_hours(h) for h in hours.tolist()]
     g = _Groups(r, s)
-    ranked_all = np.lexsort((ranks(r.topics)[s.topic], s.ability, s.learner)).tolist() if s.topic.size else []
+    ranking = np.lexsort((ranks(r.topics)[s.topic], s.ability, s.learner))
+    ranked_all = ranking.tolist()
     group_bounds = np.searchsorted(s.learner, np.arange(n_learners + 1)).tolist()
-    paths = g.paths([ranked_all[lo:hi] for lo, hi in pairwise(group_bounds)], weekly)
-    weeks = _timelines(paths, weekly)
+    steps = plan_steps(ranking, s.learner, g.group, g.thin, g.hours, s.topic, r.topics, weekly)
+    names = [g.topic[i] for i in steps.group.tolist()]
+    path = [
+        {"order": order, "topic": t, "objective": g.step[i][0], "resources": list(g.step[i][1]), "estimated_hours": h}
+        for order, t, i, h in zip(steps.order.tolist(), names, steps.group.tolist(), steps.hours.tolist(), strict=True)
+    ]  # fmt: skip
+    paths = [path[a:b] for a, b in pairwise(steps.bounds)]
+    weeks = timelines(steps, names, weekly)
     first, last, n_latest = _evidence_span(r, s, n_learners)
     found = _misconceptions(r, s, n_learners)
     template = Provenance(source="rules", generated_at=now, evidence_from=None, evidence_to=None, n_responses=0)
@@ -213,43 +194,12 @@ def documents(
     return docs
 
 
-def _timelines(paths: list[list[dict[str, Any]]], weekly: list[float]) -> list[list[dict[str, Any]]]:
-    """`profile_plan.timeline` of every path at once: each path's hours, in hundredths, packed in order into
-    weeks of its learner's weekly hours (a step may span weeks; no week is left empty)."""
-    steps = [(k, p["topic"], p["estimated_hours"]) for k, path in enumerate(paths) for p in path]
-    if not steps:
-        return [[] for _ in paths]
-    learner = np.array([k for k, _, _ in steps], dtype=np.int64)
-    size = np.rint(np.array([h for _, _, h in steps]) * 100).astype(np.int64)  # round(h * 100), as the plan does
-    capacity = np.array([_capacity(wh) for wh in weekly], dtype=np.int64)[learner]
-    end = np.cumsum(size)
-    path_start = np.r_[0, end[:-1]][np.searchsorted(learner, learner)]  # where each learner's path begins
-    lo, hi = end - size - path_start, end - path_start  # the step's hundredths within its path
-    first_week, last_week = lo // capacity, (hi - 1) // capacity
-    parts = last_week - first_week + 1
-    step = np.repeat(np.arange(len(steps)), parts)
-    week = first_week[step] + np.arange(step.size) - np.repeat(np.cumsum(parts) - parts, parts)
-    cap = capacity[step]
-    hours = np.minimum(hi[step], (week + 1) * cap) - np.maximum(lo[step], week * cap)
-    key = learner[step] * (int(week.max()) + 1) + week
-    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    total = np.add.reduceat(hours, start).tolist()
-    topic = [steps[i][1] for i in step.tolist()]
-    bounds = np.r_[start, step.size].tolist()
-    entries = []
-    for w, (a, b), h in zip((week[start] + 1).tolist(), pairwise(bounds), total, strict=True):
-        topics = topic[a:b]  # a week's parts are distinct steps of one path, so distinct topics
-        entries.append({"week": w, "focus": _focus(tuple(topics)), "topics": topics, "hours": h / 100})
-    per_learner = np.searchsorted(learner[step[start]], np.arange(len(paths) + 1)).tolist()
-    return [entries[a:b] for a, b in pairwise(per_learner)]
-
-
 class _Groups:
     """Per (learner, topic) group, as plain lists: its topic document, claims, label, and plan parts."""
 
     def __init__(self, r: Responses, s: TopicStats) -> None:
         self.topic = topic = [r.topics[t] for t in s.topic.tolist()]
-        self.label, resource_label = _labels(s)
+        self.label, resource_label, code = _labels(s)
         n, nc = s.n_responses.tolist(), s.n_correct.tolist()
         self.ability = s.ability.tolist()
         item_ids = np.asarray(r.item_ids, dtype=object)[r.item[s.rows]].tolist()
@@ -267,34 +217,14 @@ class _Groups:
         self.weakness = [_claim(t, x[1], ev) for t, x, ev in zip(topic, texts, evidence, strict=True)]
         self.counts = [_Count(k, lab) for k, lab in zip(n, self.label, strict=True)]
         self.ref = [_Topic(t) for t in topic]
-        self.group = [_GROUP.get(lab, -1) for lab in self.label]  # -1: mastered, not on the path
-        self.thin = [lab == NOT_ENOUGH_EVIDENCE for lab in self.label]
-        self.hours = [STEP_HOURS.get(lab, 0.0) for lab in self.label]
+        self.group = np.array([_GROUP.get(lab, -1) for lab in _LABELS], dtype=np.int64)[code]  # -1: mastered
+        self.thin = code == _LABELS.index(NOT_ENOUGH_EVIDENCE)
+        self.hours = np.array([STEP_HOURS.get(lab, 0.0) for lab in _LABELS])[code]
+        self.thin_list = self.thin.tolist()
         self.step = [
             _step(t, lab, res) if lab != "mastered" else ("", ())
             for t, lab, res in zip(topic, self.label, resource_label, strict=True)
         ]
-
-    def paths(self, ranked: list[list[int]], weekly: list[float]) -> list[list[dict[str, Any]]]:
-        """`profile_plan.plan_path` of each learner's ranked groups."""
-        steps: list[tuple[int, int, float]] = []  # (order, group, hours) of every learner's steps
-        bounds = [0]
-        for groups, wh in zip(ranked, weekly, strict=True):
-            todo = [i for i in groups if self.group[i] >= 0]
-            if todo:
-                todo.sort(key=self.group.__getitem__)  # stable: weakest first within a group
-                thin = all(self.thin[i] for i in groups)
-                session = _session(len(todo), wh) if thin else 0.0
-                for order, p in enumerate(_order(tuple(self.topic[i] for i in todo)), start=1):
-                    i = todo[p]
-                    steps.append((order, i, session if thin else self.hours[i]))
-            bounds.append(len(steps))
-        path = [
-            {"order": order, "topic": self.topic[i], "objective": self.step[i][0], "resources": list(self.step[i][1]),
-             "estimated_hours": hours}
-            for order, i, hours in steps
-        ]  # fmt: skip
-        return [path[a:b] for a, b in pairwise(bounds)]
 
     def next_steps(self, ranked: list[int], path: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """`profile_plan.next_steps` of a learner's ranked groups and path."""
@@ -306,7 +236,7 @@ class _Groups:
         if not path:
             keep = self.topic[ranked[0]]
             steps.append({"text": _keep(keep), "topic": keep, "mode": "practice"})
-        judged = {self.topic[i] for i in ranked if not self.thin[i]}
+        judged = {self.topic[i] for i in ranked if not self.thin_list[i]}
         steps.append({"text": _diagnostic(not judged < _ALL_TOPICS), "topic": None, "mode": "diagnostic"})
         return steps
 
@@ -315,15 +245,15 @@ def _claim(topic: str, text: str | None, evidence: list[str]) -> dict[str, Any] 
     return None if text is None else {"topic": topic, "claim": text, "evidence": evidence, "misconception": None}
 
 
-def _labels(s: TopicStats) -> tuple[list[MasteryLabel], list[str]]:
-    """Each group's mastery label (`mastery_of`: the ability's level when the SE is at most `MASTERY_MAX_SE`)
-    and the label its resources are chosen at (the ability's level when there is not enough evidence); the
-    level (`level_of`) is computed once per distinct ability."""
+def _labels(s: TopicStats) -> tuple[list[MasteryLabel], list[str], IntArray]:
+    """Each group's mastery label (`mastery_of`: the ability's level when the SE is at most `MASTERY_MAX_SE`),
+    the label its resources are chosen at (the ability's level when there is not enough evidence), and the
+    label's code in `_LABELS`; the level (`level_of`) is computed once per distinct ability."""
     distinct, inverse = np.unique(s.ability, return_inverse=True)
-    levels = np.asarray([level_of(v) for v in distinct.tolist()], dtype=object)[inverse.reshape(-1)]
-    claimed = s.se <= MASTERY_MAX_SE
-    labels = np.where(claimed, levels, NOT_ENOUGH_EVIDENCE).tolist()
-    return labels, levels.tolist()
+    level = np.array([_LABELS.index(level_of(v)) for v in distinct.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+    code = np.where(s.se <= MASTERY_MAX_SE, level, _LABELS.index(NOT_ENOUGH_EVIDENCE))
+    names = np.asarray(_LABELS, dtype=object)
+    return names[code].tolist(), names[level].tolist(), code
 
 
 def _evidence_span(r: Responses, s: TopicStats, n_learners: int) -> tuple[list[Any], list[Any], list[int]]:

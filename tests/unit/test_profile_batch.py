@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from ai4d_core.domain.misconceptions import misconceptions
 from ai4d_core.domain.profile import Evidence, LearnerContext, Profile
 from ai4d_core.domain.profile_batch import Responses, analyze_many
+from ai4d_core.domain.profile_batch_plan import learning_orders
 from ai4d_core.domain.profile_rules import analyze
-from ai4d_core.domain.topics import TOPICS
+from ai4d_core.domain.topics import TOPICS, learning_order
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -151,3 +152,22 @@ def test_bad_input_is_refused_with_a_clear_error() -> None:
         Responses(**{**r.__dict__, "score": r.score[:1]})
     with pytest.raises(ValueError, match="item codes"):
         Responses(**{**r.__dict__, "item": r.item + 5})
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*TOPICS, "quantum_ml", "ethics"]), max_size=14, unique=True), max_size=8))
+def test_learning_orders_of_many_lists_are_each_lists_learning_order(lists: list[list[str]]) -> None:
+    """Every ordering of up to all twelve topics (and topics outside the graph), many lists at once."""
+    vocabulary = sorted({t for listed in lists for t in listed} | {"unused"})
+    code = {t: i for i, t in enumerate(vocabulary)}
+    learner = np.array([k for k, listed in enumerate(lists) for _ in listed], dtype=np.int64)
+    topic = np.array([code[t] for listed in lists for t in listed], dtype=np.int64)
+    got = [vocabulary[t] for t in topic[learning_orders(learner, topic, vocabulary)].tolist()]
+    assert got == [t for listed in lists for t in learning_order(listed)]
+
+
+def test_learning_orders_of_a_list_longer_than_the_bit_masks() -> None:
+    listed = [f"topic_{i}" for i in range(70)] + list(reversed(TOPICS))
+    learner = np.zeros(len(listed), dtype=np.int64)
+    got = learning_orders(learner, np.arange(len(listed)), listed)
+    assert [listed[i] for i in got.tolist()] == learning_order(listed)
