@@ -138,7 +138,7 @@ def topic_stats(r: Responses) -> TopicStats:
     n_correct = np.bincount(group, weights=score >= 1, minlength=start.size).astype(np.int64)
     # Floating-point sums depend on their order ((0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)): each group's scores
     # are added in the order `analyze` meets its items, that of their first answers (`first` ranks them).
-    in_order = np.full(int(r.graded.sum()), -1, dtype=np.int64)
+    in_order = np.full(len(r), -1, dtype=np.int64)
     in_order[first] = np.arange(rows.size)
     in_order = in_order[in_order >= 0]
     sums = np.bincount(group[in_order], weights=score[in_order], minlength=start.size)
@@ -166,13 +166,15 @@ def ranks(vocabulary: Sequence[str]) -> IntArray:
 def _latest(r: Responses) -> tuple[IntArray, IntArray, IntArray]:
     """The rows of the latest graded answer to each (learner, item), sorted by learner, topic id and item id;
     for each the rank (by learner, time, row) of the first graded answer to its item, the order in which
-    `analyze` meets the items; and the (learner, topic) key of its group."""
-    rows = np.flatnonzero(r.graded)
-    at, who, item, topic = r.answered_at[rows].astype(np.int64), r.learner[rows], r.item[rows], r.topic[rows]
+    `analyze` meets the items; and the (learner, topic) key of its group. (Whole columns, no copy of the graded
+    rows: an ungraded row sorts last and is cut off.)"""
+    at, who, item, topic = r.answered_at.view(np.int64), r.learner, r.item, r.topic
+    if not who.size:
+        return who.copy(), who.copy(), who.copy()
     in_time_order = bool(np.all((who[1:] > who[:-1]) | ((who[1:] == who[:-1]) & (at[1:] >= at[:-1]))))
-    rank = np.arange(rows.size)  # rows in learner and time order already (as a query reads them)
+    rank = np.arange(who.size)  # rows in learner and time order already (as a query reads them)
     if not in_time_order:
-        rank[np.lexsort((at, who))] = np.arange(rows.size)
+        rank[np.lexsort((at, who))] = np.arange(who.size)
     n_items, n_topics = max(len(r.item_ids), 1), max(len(r.topics), 1)
     item_rank, topic_rank = ranks(r.item_ids), ranks(r.topics)
     item_topic = np.zeros(n_items, dtype=np.int64)
@@ -180,18 +182,22 @@ def _latest(r: Responses) -> tuple[IntArray, IntArray, IntArray]:
     size = (int(who.max(initial=0)) + 1) * n_topics * n_items
     one_sort = size < 2**62 and np.array_equal(item_topic[item], topic)
     if one_sort:  # each item in one topic (the usual case): one sort by learner, topic and item
-        key = (who * n_topics + topic_rank[topic]) * n_items + item_rank[item]
+        key = who * (n_topics * n_items) + (topic_rank[item_topic] * n_items + item_rank)[item]
     else:
         key = who * n_items + item_rank[item]
+    n_graded = int(np.count_nonzero(r.graded))
+    if n_graded < who.size:
+        key[~r.graded] = size  # after every graded row's key
     order, key = _stable_sort(key)  # stable: rows of one item stay in input order
-    rows, rank = rows[order], order if in_time_order else rank[order]
+    rows, key = order[:n_graded], key[:n_graded]
+    rank = rows if in_time_order else rank[rows]
     if rows.size:
         first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         if first.size < rows.size:  # some items answered more than once
             if in_time_order:  # the last row of an item is its latest answer
                 latest = np.r_[first[1:], rows.size] - 1
             else:  # the last row at the latest time
-                at = at[order]
+                at = at[rows]
                 latest_at = np.repeat(np.maximum.reduceat(at, first), np.diff(np.r_[first, rows.size]))
                 latest = np.maximum.reduceat(np.where(at == latest_at, np.arange(rows.size), -1), first)
             rows, key, rank = rows[latest], key[first], np.minimum.reduceat(rank, first)
