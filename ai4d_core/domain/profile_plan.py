@@ -90,13 +90,13 @@ def timeline(path: Sequence[PathStep], weekly_hours: float) -> list[TimelineEntr
 
 def _week(week: int, parts: list[tuple[str, int]]) -> TimelineEntry:
     topics = list(dict.fromkeys(topic for topic, _ in parts))
+    return TimelineEntry(week=week, focus=week_focus(topics), topics=topics, hours=sum(h for _, h in parts) / 100)
+
+
+def week_focus(topics: Sequence[str]) -> str:
+    """A timeline week's focus: the names of its (distinct) topics, within the 200-character cap."""
     focus = "Work on " + ", ".join(topic_name(t) for t in topics)
-    return TimelineEntry(
-        week=week,
-        focus=focus if len(focus) <= 200 else focus[:197] + "...",
-        topics=topics,
-        hours=sum(h for _, h in parts) / 100,
-    )
+    return focus if len(focus) <= 200 else focus[:197] + "..."
 
 
 def next_steps(ranked: Sequence[TopicMastery], path: Sequence[PathStep]) -> list[NextStep]:
@@ -123,4 +123,4 @@ def next_steps(ranked: Sequence[TopicMastery], path: Sequence[PathStep]) -> list
     return steps
 
 
-__all__ = ["RESOURCES_PER_STEP", "RESOURCE_LEVEL", "STEP_HOURS", "next_steps", "plan_path", "timeline"]
+__all__ = ["RESOURCES_PER_STEP", "RESOURCE_LEVEL", "STEP_HOURS", "next_steps", "plan_path", "timeline", "week_focus"]

@@ -131,20 +131,22 @@ def topic_mastery(topic: str, rows: Sequence[Evidence]) -> TopicMastery:
 
 
 def _strength(t: TopicMastery) -> Claim:
-    return Claim(
-        topic=t.topic,
-        claim=f"{topic_name(t.topic)} is a strength: {t.mastery}, {t.n_correct} of {t.n_responses} answers right.",
-        evidence=t.evidence,
-    )
+    return Claim(topic=t.topic, claim=strength_text(t), evidence=t.evidence)
 
 
 def _weakness(t: TopicMastery) -> Claim:
+    return Claim(topic=t.topic, claim=weakness_text(t), evidence=t.evidence)
+
+
+def strength_text(t: TopicMastery) -> str:
+    """The claim of a strength (`is_strength`)."""
+    return f"{topic_name(t.topic)} is a strength: {t.mastery}, {t.n_correct} of {t.n_responses} answers right."
+
+
+def weakness_text(t: TopicMastery) -> str:
+    """The claim of a weakness (`is_weakness`)."""
     missed = t.n_responses - t.n_correct
-    return Claim(
-        topic=t.topic,
-        claim=f"{topic_name(t.topic)} needs work: {t.mastery}, {missed} of {t.n_responses} answers not fully right.",
-        evidence=t.evidence,
-    )
+    return f"{topic_name(t.topic)} needs work: {t.mastery}, {missed} of {t.n_responses} answers not fully right."
 
 
 def misconceptions_of(latest: Iterable[Evidence]) -> list[Claim]:
@@ -208,5 +210,7 @@ __all__ = [
     "misconceptions_of",
     "narrative",
     "overall_level",
+    "strength_text",
     "topic_mastery",
+    "weakness_text",
 ]
