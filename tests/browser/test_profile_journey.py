@@ -3,10 +3,11 @@ finishes a diagnostic (XP, a badge and the streak show; the open response says "
 `analyze-profiles` the profile page shows every section, by itself, with evidence and times in the learner's
 zone; the educator grades the open response in the queue and the learner's score and XP follow; the educator
 re-runs the fallback profile with the LLM and the learner's page shows the new version by itself; a next step
-opens a practice quiz."""
+opens a practice quiz. And a full profile fits a phone's screen."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,6 +25,7 @@ from dashboards.profile_page import NO_PROFILE
 from tests.browser.conftest import LogIn, PageWatch, served_dashboards
 from tests.browser.quiz_steps import next_question, submit
 from tests.browser.test_quiz_journey import right
+from tests.data.adversarial_profile_replies import target
 from tests.flow_runner import prefect_environment, served_analyze_profiles
 from tests.llm_server import FakeLlm
 
@@ -197,3 +199,23 @@ def test_the_learner_profile_journey(
             context.close()
     print(f"profile journey: {len(checked)} steps checked: {', '.join(checked)}")
     assert len(checked) == 15
+
+
+def test_a_full_profile_fits_a_phone_screen(
+    clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    uid = accounts.create_user(clean, LEARNER, "Journey Learner", "learner", PASSWORD)
+    rules = json.loads(target()[0].model_dump_json())
+    for version in (1, 2):  # two versions: ability over time too
+        clean.profiles.put({**rules, "learner_id": uid, "version": version})
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, dashboards_url, "/learner", LEARNER, PASSWORD)
+    page.get_by_role("button", name="Profile", exact=True).click()
+    expect(page.get_by_role("heading", name="Ability over time")).to_be_visible(timeout=0)
+    page.get_by_role("button", name="See question 1").first.click()
+    expect(page.locator(".ai4d-evidence").first).to_be_attached(timeout=0)
+    wider = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    page.screenshot(path="/tmp/ai4d-profile-phone.png", full_page=True)
+    assert wider == 0, f"the profile is {wider} px wider than a 390 px screen"
+    context.close()
