@@ -9,7 +9,8 @@ packing of hours into weeks), checked against `analyze` by the equality tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import pairwise
@@ -24,12 +25,13 @@ from ai4d_core.domain.profile import (
     Evidence,
     LearnerContext,
     MasteryLabel,
+    OverallLevel,
     PathStep,
     Provenance,
     TopicMastery,
 )
 from ai4d_core.domain.profile_batch import FloatArray, IntArray, Responses, TopicStats, ranks
-from ai4d_core.domain.profile_batch_plan import plan_steps, timelines
+from ai4d_core.domain.profile_batch_plan import Steps, plan_steps, timelines
 from ai4d_core.domain.profile_plan import _GROUP, STEP_HOURS, next_steps, plan_path
 from ai4d_core.domain.profile_rules import (
     _strength,
@@ -40,12 +42,15 @@ from ai4d_core.domain.profile_rules import (
     misconceptions_of,
     narrative,
     overall_level,
+    strength_text,
+    weakness_text,
 )
 from ai4d_core.domain.topics import TOPICS
 
 _TIMES = TypeAdapter(list[datetime | None])
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ALL_TOPICS = frozenset(TOPICS)
+_CLAIM_CAP = Claim.model_fields["claim"].metadata[0].max_length
 _LABELS: tuple[MasteryLabel, ...] = (*(label for label, _ in MASTERY), NOT_ENOUGH_EVIDENCE)
 # An ability at which `level_of` gives each label (the label's floor; -4, the grid's end, for novice).
 _ABILITY_OF: dict[str, float] = {label: max(floor, -4.0) for label, floor in MASTERY}
@@ -54,10 +59,6 @@ _ABILITY_OF: dict[str, float] = {label: max(floor, -4.0) for label, floor in MAS
 class _Count(NamedTuple):  # what `narrative` reads of a topic
     n_responses: int
     mastery: str
-
-
-class _Topic(NamedTuple):  # what `narrative` reads of a claim
-    topic: str
 
 
 class _Hours(NamedTuple):  # what `narrative` reads of a path step
@@ -87,12 +88,18 @@ class _Figures(NamedTuple):  # what the claim rules read of a topic (lighter tha
 def _claims(topic: str, label: MasteryLabel, n_correct: int, n: int) -> tuple[str | None, str | None]:
     """The strength's and the weakness's claim texts of a topic with these figures (None: not one)."""
     t = cast("TopicMastery", _Figures(topic, label, n_correct, n, ["-"]))
-    return (_strength(t).claim if is_strength(t) else None, _weakness(t).claim if is_weakness(t) else None)
+    texts = (strength_text(t) if is_strength(t) else None, weakness_text(t) if is_weakness(t) else None)
+    if any(x is not None and len(x) > _CLAIM_CAP for x in texts):  # `analyze` refuses it: so do we
+        _strength(t) if texts[0] else _weakness(t)
+    return texts
 
 
 @cache
 def _step(topic: str, label: MasteryLabel, resource_label: str) -> tuple[str, tuple[str, ...]]:
-    """A path step's objective and resources for a topic at `label` (resources at `resource_label`)."""
+    """A path step's objective and resources for a topic at `label` (resources at `resource_label`); none for a
+    mastered topic (not on the path)."""
+    if label == "mastered":
+        return "", ()
     ability = _ABILITY_OF[resource_label] if label == NOT_ENOUGH_EVIDENCE else 0.0
     step = plan_path([_stub(topic, label, ability=ability)], 5.0)[0]
     return step.objective, tuple(step.resources)
@@ -126,11 +133,6 @@ def _weekly_hours(hours: float) -> float:
     return LearnerContext(hours_per_week=None if np.isnan(hours) else hours).weekly_hours
 
 
-@cache
-def _level(level_label: tuple[int, str]) -> dict[str, Any]:
-    return {"level": level_label[0], "label": level_label[1]}
-
-
 def documents(
     learner_ids: Sequence[int] | IntArray,
     versions: Sequence[int] | IntArray,
@@ -145,66 +147,102 @@ def documents(
     ids = np.asarray(learner_ids, dtype=np.int64).tolist()
     vs = np.asarray(versions, dtype=np.int64).tolist()
     weekly = [_weekly_hours(h) for h in hours.tolist()]
-    g = _Groups(r, s)
+    g = _Groups(r, s, n_learners)
     ranking = np.lexsort((ranks(r.topics)[s.topic], s.ability, s.learner))
-    ranked_all = ranking.tolist()
-    group_bounds = np.searchsorted(s.learner, np.arange(n_learners + 1)).tolist()
+    bounds = np.searchsorted(s.learner, np.arange(n_learners + 1)).tolist()
     steps = plan_steps(ranking, s.learner, g.group, g.thin, g.hours, s.topic, r.topics, weekly)
-    names = [g.topic[i] for i in steps.group.tolist()]
+    names = _gather(g.topic, steps.group)
+    step_hours = steps.hours.tolist()
     path = [
-        {"order": order, "topic": t, "objective": g.step[i][0], "resources": list(g.step[i][1]), "estimated_hours": h}
-        for order, t, i, h in zip(steps.order.tolist(), names, steps.group.tolist(), steps.hours.tolist(), strict=True)
+        {"order": order, "topic": t, "objective": objective, "resources": list(resources), "estimated_hours": h}
+        for order, t, (objective, resources), h in zip(
+            steps.order.tolist(), names, _gather(g.step, steps.group), step_hours, strict=True
+        )
     ]  # fmt: skip
     paths = [path[a:b] for a, b in pairwise(steps.bounds)]
+    planned = [[_Hours(sum(step_hours[a:b]))] if a < b else [] for a, b in pairwise(steps.bounds)]
     weeks = timelines(steps, names, weekly)
-    first, last, n_latest = _evidence_span(r, s, n_learners)
+    practice, practice_bounds, last = g.next_steps(steps, names, ranking, bounds)
+    strengths, strong_bounds = g.claims(ranking[::-1], g.strength)  # strongest first
+    weaknesses, weak_bounds = g.claims(ranking, g.weakness)
+    first, last_at, n_latest = _evidence_span(r, s, n_learners)
     found = _misconceptions(r, s, n_learners)
     template = Provenance(source="rules", generated_at=now, evidence_from=None, evidence_to=None, n_responses=0)
     provenance = template.model_dump(mode="json")
     docs = []
     for k in range(n_learners):
-        lo, hi = group_bounds[k], group_bounds[k + 1]
+        lo, hi = bounds[k], bounds[k + 1]
         if lo == hi:
             docs.append(analyze(ids[k], vs[k], [], now).model_dump(mode="json"))  # no evidence: no plan
             continue
-        ranked = ranked_all[lo:hi]
-        strong = [i for i in reversed(ranked) if g.strength[i] is not None]
-        weak = [i for i in ranked if g.weakness[i] is not None]
-        path = paths[k]
-        level = overall_level(g.ability[lo:hi])
+        level = _overall(sum(g.ability[lo:hi]) / (hi - lo))  # as `overall_level` takes the mean
         claims = found[k]
+        strong = strengths[strong_bounds[k] : strong_bounds[k + 1]]
+        weak = weaknesses[weak_bounds[k] : weak_bounds[k + 1]]
         text = narrative(
             level,
             cast("Sequence[TopicMastery]", g.counts[lo:hi]),
-            cast("Sequence[Claim]", [g.ref[i] for i in strong[:3]]),
-            cast("Sequence[Claim]", [g.ref[i] for i in weak[:3]]),
+            cast("Sequence[Claim]", strong[:3]),
+            cast("Sequence[Claim]", weak[:3]),
             cast("Sequence[Claim]", claims),
-            cast("Sequence[PathStep]", [_Hours(p["estimated_hours"]) for p in path]),
+            cast("Sequence[PathStep]", planned[k]),
             weekly[k],
         )
-        strengths = [g.strength[i] for i in strong]
-        weaknesses = [g.weakness[i] for i in weak]
         docs.append({
-            "learner_id": ids[k], "version": vs[k], "overall_level": _level((level.level, level.label)),
-            "topics": g.documents[lo:hi], "strengths": strengths, "weaknesses": weaknesses, "misconceptions": claims,
-            "learning_path": path, "timeline": weeks[k], "next_steps": g.next_steps(ranked, path),
-            "narrative": text,
-            "provenance": {**provenance, "evidence_from": first[k], "evidence_to": last[k], "n_responses": n_latest[k]},
+            "learner_id": ids[k], "version": vs[k], "overall_level": {"level": level.level, "label": level.label},
+            "topics": g.documents[lo:hi], "strengths": [c.doc for c in strong], "weaknesses": [c.doc for c in weak],
+            "misconceptions": claims, "learning_path": paths[k], "timeline": weeks[k],
+            "next_steps": [*practice[practice_bounds[k] : practice_bounds[k + 1]], *last[k]], "narrative": text,
+            "provenance": {
+                **provenance, "evidence_from": first[k], "evidence_to": last_at[k], "n_responses": n_latest[k]
+            },
         })  # fmt: skip
     return docs
+
+
+@cache
+def _overall(mean: float) -> OverallLevel:
+    return overall_level([mean])  # the mean of one value is itself
+
+
+class _Said(NamedTuple):  # a strength or weakness: its document, and what `narrative` reads of it
+    topic: str
+    doc: dict[str, Any]
+
+
+def _gather(values: list[Any], index: IntArray) -> list[Any]:
+    """`[values[i] for i in index]`, in C."""
+    box = np.empty(len(values), dtype=object)
+    box[:] = values
+    return list(box[index].tolist())
+
+
+def _per_distinct(call: Callable[..., Any], *columns: IntArray) -> list[Any]:
+    """`[call(*row) for row in zip(*columns)]` (columns of non-negative ints), calling once per distinct row."""
+    sizes = [int(c.max(initial=0)) + 1 for c in columns]
+    if math.prod(sizes) < 2**62:
+        key = np.zeros(columns[0].size, dtype=np.int64)
+        for c, size in zip(columns, sizes, strict=True):
+            key = key * size + c
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True)
+    values = [call(*row) for row in zip(*(c[first].tolist() for c in columns), strict=True)]
+    return _gather(values, inverse.reshape(-1))
 
 
 class _Groups:
     """Per (learner, topic) group, as plain lists: its topic document, claims, label, and plan parts."""
 
-    def __init__(self, r: Responses, s: TopicStats) -> None:
-        self.topic = topic = [r.topics[t] for t in s.topic.tolist()]
-        self.label, resource_label, code = _labels(s)
+    def __init__(self, r: Responses, s: TopicStats, n_learners: int) -> None:
+        self.n_learners = n_learners
+        self.topic = topic = _gather(list(r.topics), s.topic)
+        self.label, self.code, level = _labels(s)
         n, nc = s.n_responses.tolist(), s.n_correct.tolist()
         self.ability = s.ability.tolist()
-        item_ids = np.asarray(r.item_ids, dtype=object)[r.item[s.rows]].tolist()
+        item_ids = _gather(list(r.item_ids), r.item[s.rows])
         bounds = np.r_[s.start, s.rows.size].tolist()
-        evidence = [item_ids[lo:hi] for lo, hi in pairwise(bounds)]
+        self.evidence = evidence = [item_ids[lo:hi] for lo, hi in pairwise(bounds)]
         self.documents = [
             {"topic": t, "n_responses": k, "n_correct": c, "mean_score": m, "ability": a, "se": e, "mastery": lab,
              "evidence": ev}
@@ -212,48 +250,72 @@ class _Groups:
                 topic, n, nc, s.mean_score.tolist(), self.ability, s.se.tolist(), self.label, evidence, strict=True
             )
         ]  # fmt: skip
-        texts = [_claims(t, lab, c, k) for t, lab, c, k in zip(topic, self.label, nc, n, strict=True)]
-        self.strength = [_claim(t, x[0], ev) for t, x, ev in zip(topic, texts, evidence, strict=True)]
-        self.weakness = [_claim(t, x[1], ev) for t, x, ev in zip(topic, texts, evidence, strict=True)]
-        self.counts = [_Count(k, lab) for k, lab in zip(n, self.label, strict=True)]
-        self.ref = [_Topic(t) for t in topic]
-        self.group = np.array([_GROUP.get(lab, -1) for lab in _LABELS], dtype=np.int64)[code]  # -1: mastered
-        self.thin = code == _LABELS.index(NOT_ENOUGH_EVIDENCE)
-        self.hours = np.array([STEP_HOURS.get(lab, 0.0) for lab in _LABELS])[code]
-        self.thin_list = self.thin.tolist()
-        self.step = [
-            _step(t, lab, res) if lab != "mastered" else ("", ())
-            for t, lab, res in zip(topic, self.label, resource_label, strict=True)
+        # The claims' texts, what `narrative` reads and the path steps' parts depend on a few values each.
+        topic_of, label_of = list(r.topics).__getitem__, _LABELS.__getitem__
+        texts = _per_distinct(
+            lambda t, c, k, m: _claims(topic_of(t), label_of(c), k, m), s.topic, self.code, s.n_correct, s.n_responses
+        )
+        self.strength = [x[0] for x in texts]
+        self.weakness = [x[1] for x in texts]
+        self.counts = _per_distinct(lambda k, c: _Count(k, label_of(c)), s.n_responses, self.code)
+        self.step = _per_distinct(
+            lambda t, c, v: _step(topic_of(t), label_of(c), label_of(v)), s.topic, self.code, level
+        )
+        self.group = np.array([_GROUP.get(lab, -1) for lab in _LABELS], dtype=np.int64)[self.code]  # -1: mastered
+        self.thin = self.code == _LABELS.index(NOT_ENOUGH_EVIDENCE)
+        self.hours = np.array([STEP_HOURS.get(lab, 0.0) for lab in _LABELS])[self.code]
+        self.learner = s.learner
+        in_graph = np.array([t in _ALL_TOPICS for t in r.topics], dtype=np.bool_)
+        self.judged_known = s.learner[~self.thin & in_graph[s.topic]]
+        self.judged_other = s.learner[~self.thin & ~in_graph[s.topic]]
+
+    def claims(self, ranking: IntArray, texts: list[str | None]) -> tuple[list[_Said], list[int]]:
+        """The claims (texts not None) of each learner's groups in `ranking`'s order within the learner, and each
+        learner's bounds among them."""
+        said = np.array([t is not None for t in texts], dtype=np.bool_)
+        picked = ranking[said[ranking]]
+        picked = picked[np.argsort(self.learner[picked], kind="stable")]
+        claims = [
+            _Said(t, {"topic": t, "claim": texts[i], "evidence": self.evidence[i], "misconception": None})
+            for i, t in zip(picked.tolist(), _gather(self.topic, picked), strict=True)
         ]
+        return claims, np.searchsorted(self.learner[picked], np.arange(self.n_learners + 1)).tolist()
 
-    def next_steps(self, ranked: list[int], path: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """`profile_plan.next_steps` of a learner's ranked groups and path."""
-        label = {self.topic[i]: self.label[i] for i in ranked}
-        steps = [
-            {"text": _practice(p["topic"], label[p["topic"]]), "topic": p["topic"], "mode": "practice"}
-            for p in path[:3]
+    def next_steps(
+        self, steps: Steps, names: list[str], ranking: IntArray, group_bounds: list[int]
+    ) -> tuple[list[dict[str, Any]], list[int], list[list[dict[str, Any]]]]:
+        """`profile_plan.next_steps` of every learner: the practice steps along the path (with each learner's
+        bounds among them), and each learner's last steps (on the weakest topic when the path is empty; the
+        diagnostic)."""
+        along = np.flatnonzero(steps.order <= 3)
+        practice = [
+            {"text": _practice(t, self.label[i]), "topic": t, "mode": "practice"}
+            for i, t in zip(steps.group[along].tolist(), _gather(names, along), strict=True)
         ]
-        if not path:
-            keep = self.topic[ranked[0]]
-            steps.append({"text": _keep(keep), "topic": keep, "mode": "practice"})
-        judged = {self.topic[i] for i in ranked if not self.thin_list[i]}
-        steps.append({"text": _diagnostic(not judged < _ALL_TOPICS), "topic": None, "mode": "diagnostic"})
-        return steps
+        bounds = np.searchsorted(steps.learner[along], np.arange(self.n_learners + 1)).tolist()
+        known = np.bincount(self.judged_known, minlength=self.n_learners).tolist()
+        other = np.bincount(self.judged_other, minlength=self.n_learners).tolist()
+        weakest = ranking[np.minimum(group_bounds[:-1], max(ranking.size - 1, 0))].tolist() if ranking.size else []
+        last = []
+        for k, (w, a, b) in enumerate(zip(weakest, bounds, bounds[1:], strict=False)):
+            tail = []
+            if a == b and group_bounds[k] < group_bounds[k + 1]:  # every topic mastered: keep the weakest fresh
+                keep = self.topic[w]
+                tail.append({"text": _keep(keep), "topic": keep, "mode": "practice"})
+            every_topic = other[k] > 0 or known[k] == len(_ALL_TOPICS)  # `judged < TOPICS` is False
+            tail.append({"text": _diagnostic(every_topic), "topic": None, "mode": "diagnostic"})
+            last.append(tail)
+        return practice, bounds, last
 
 
-def _claim(topic: str, text: str | None, evidence: list[str]) -> dict[str, Any] | None:
-    return None if text is None else {"topic": topic, "claim": text, "evidence": evidence, "misconception": None}
-
-
-def _labels(s: TopicStats) -> tuple[list[MasteryLabel], list[str], IntArray]:
+def _labels(s: TopicStats) -> tuple[list[MasteryLabel], IntArray, IntArray]:
     """Each group's mastery label (`mastery_of`: the ability's level when the SE is at most `MASTERY_MAX_SE`),
-    the label its resources are chosen at (the ability's level when there is not enough evidence), and the
-    label's code in `_LABELS`; the level (`level_of`) is computed once per distinct ability."""
+    its code in `_LABELS`, and the code of the label its resources are chosen at (the ability's level, which
+    differs when there is not enough evidence); the level (`level_of`) is computed once per distinct ability."""
     distinct, inverse = np.unique(s.ability, return_inverse=True)
     level = np.array([_LABELS.index(level_of(v)) for v in distinct.tolist()], dtype=np.int64)[inverse.reshape(-1)]
     code = np.where(s.se <= MASTERY_MAX_SE, level, _LABELS.index(NOT_ENOUGH_EVIDENCE))
-    names = np.asarray(_LABELS, dtype=object)
-    return names[code].tolist(), names[level].tolist(), code
+    return _gather(list(_LABELS), code), code, level
 
 
 def _evidence_span(r: Responses, s: TopicStats, n_learners: int) -> tuple[list[Any], list[Any], list[int]]:
