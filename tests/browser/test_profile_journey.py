@@ -201,7 +201,7 @@ def test_the_learner_profile_journey(
     assert len(checked) == 15
 
 
-def test_a_full_profile_fits_a_phone_screen(
+def test_a_full_profile_fits_a_phone_screen_and_prints(
     clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
 ) -> None:
     uid = accounts.create_user(clean, LEARNER, "Journey Learner", "learner", PASSWORD)
@@ -209,10 +209,13 @@ def test_a_full_profile_fits_a_phone_screen(
     for version in (1, 2):  # two versions: ability over time too
         clean.profiles.put({**rules, "learner_id": uid, "version": version})
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.add_init_script("window.print = () => { window.__printed = (window.__printed || 0) + 1; };")
     page = context.new_page()
     log_in(page, dashboards_url, "/learner", LEARNER, PASSWORD)
     page.get_by_role("button", name="Profile", exact=True).click()
     expect(page.get_by_role("heading", name="Ability over time")).to_be_visible(timeout=0)
+    page.get_by_role("button", name="Print", exact=True).click()  # the browser's print, from our page's own JS
+    page.wait_for_function("window.__printed === 1", polling=100, timeout=0)
     page.get_by_role("button", name="See question 1").first.click()
     expect(page.locator(".ai4d-evidence").first).to_be_attached(timeout=0)
     wider = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
