@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from ai4d_core.domain.mastery import NOT_ENOUGH_EVIDENCE
 from ai4d_core.domain.profile import PathStep, TopicMastery
-from ai4d_core.domain.profile_plan import plan_path, timeline
+from ai4d_core.domain.profile_plan import plan_path, timeline, week_focus
 from ai4d_core.domain.topics import PREREQUISITES, TOPICS, learning_order, requires
 
 IntArray = npt.NDArray[np.int64]
@@ -53,9 +53,7 @@ def _session(n_topics: int, weekly_hours: float) -> float:
     return plan_path(topics, weekly_hours)[0].estimated_hours
 
 
-@cache
-def _focus(topics: tuple[str, ...]) -> str:
-    return timeline(cast("list[PathStep]", [_Part(t, 0.01) for t in topics]), 40.0)[0].focus
+_focus = cache(week_focus)
 
 
 @cache

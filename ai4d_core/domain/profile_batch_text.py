@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import TypeAdapter
 
 from ai4d_core.domain.mastery import MASTERY, MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE, level_of
+from ai4d_core.domain.misconceptions import misconceptions as misconception_catalogue
 from ai4d_core.domain.profile import (
     Claim,
     Evidence,
@@ -163,8 +164,8 @@ def documents(
     planned = [[_Hours(sum(step_hours[a:b]))] if a < b else [] for a, b in pairwise(steps.bounds)]
     weeks = timelines(steps, names, weekly)
     practice, practice_bounds, last = g.next_steps(steps, names, ranking, bounds)
-    strengths, strong_bounds = g.claims(ranking[::-1], g.strength)  # strongest first
-    weaknesses, weak_bounds = g.claims(ranking, g.weakness)
+    strengths, strength_docs, strong_bounds = g.claims(ranking[::-1], g.strength)  # strongest first
+    weaknesses, weakness_docs, weak_bounds = g.claims(ranking, g.weakness)
     first, last_at, n_latest = _evidence_span(r, s, n_learners)
     found = _misconceptions(r, s, n_learners)
     template = Provenance(source="rules", generated_at=now, evidence_from=None, evidence_to=None, n_responses=0)
@@ -177,20 +178,19 @@ def documents(
             continue
         level = _overall(sum(g.ability[lo:hi]) / (hi - lo))  # as `overall_level` takes the mean
         claims = found[k]
-        strong = strengths[strong_bounds[k] : strong_bounds[k + 1]]
-        weak = weaknesses[weak_bounds[k] : weak_bounds[k + 1]]
+        s_lo, s_hi, w_lo, w_hi = strong_bounds[k], strong_bounds[k + 1], weak_bounds[k], weak_bounds[k + 1]
         text = narrative(
             level,
             cast("Sequence[TopicMastery]", g.counts[lo:hi]),
-            cast("Sequence[Claim]", strong[:3]),
-            cast("Sequence[Claim]", weak[:3]),
+            cast("Sequence[Claim]", strengths[s_lo : min(s_hi, s_lo + 3)]),
+            cast("Sequence[Claim]", weaknesses[w_lo : min(w_hi, w_lo + 3)]),
             cast("Sequence[Claim]", claims),
             cast("Sequence[PathStep]", planned[k]),
             weekly[k],
         )
         docs.append({
             "learner_id": ids[k], "version": vs[k], "overall_level": {"level": level.level, "label": level.label},
-            "topics": g.documents[lo:hi], "strengths": [c.doc for c in strong], "weaknesses": [c.doc for c in weak],
+            "topics": g.documents[lo:hi], "strengths": strength_docs[s_lo:s_hi], "weaknesses": weakness_docs[w_lo:w_hi],
             "misconceptions": claims, "learning_path": paths[k], "timeline": weeks[k],
             "next_steps": [*practice[practice_bounds[k] : practice_bounds[k + 1]], *last[k]], "narrative": text,
             "provenance": {
@@ -205,9 +205,8 @@ def _overall(mean: float) -> OverallLevel:
     return overall_level([mean])  # the mean of one value is itself
 
 
-class _Said(NamedTuple):  # a strength or weakness: its document, and what `narrative` reads of it
+class _Topic(NamedTuple):  # what `narrative` reads of a claim
     topic: str
-    doc: dict[str, Any]
 
 
 def _gather(values: list[Any], index: IntArray) -> list[Any]:
@@ -237,6 +236,7 @@ class _Groups:
     def __init__(self, r: Responses, s: TopicStats, n_learners: int) -> None:
         self.n_learners = n_learners
         self.topic = topic = _gather(list(r.topics), s.topic)
+        self.topic_code, self.refs = s.topic, [_Topic(t) for t in r.topics]
         self.label, self.code, level = _labels(s)
         n, nc = s.n_responses.tolist(), s.n_correct.tolist()
         self.ability = s.ability.tolist()
@@ -269,17 +269,20 @@ class _Groups:
         self.judged_known = s.learner[~self.thin & in_graph[s.topic]]
         self.judged_other = s.learner[~self.thin & ~in_graph[s.topic]]
 
-    def claims(self, ranking: IntArray, texts: list[str | None]) -> tuple[list[_Said], list[int]]:
-        """The claims (texts not None) of each learner's groups in `ranking`'s order within the learner, and each
-        learner's bounds among them."""
+    def claims(
+        self, ranking: IntArray, texts: list[str | None]
+    ) -> tuple[list[_Topic], list[dict[str, Any]], list[int]]:
+        """The claims (texts not None) of each learner's groups in `ranking`'s order within the learner, as what
+        `narrative` reads of them and as documents, and each learner's bounds among them."""
         said = np.array([t is not None for t in texts], dtype=np.bool_)
         picked = ranking[said[ranking]]
         picked = picked[np.argsort(self.learner[picked], kind="stable")]
-        claims = [
-            _Said(t, {"topic": t, "claim": texts[i], "evidence": self.evidence[i], "misconception": None})
+        docs = [
+            {"topic": t, "claim": texts[i], "evidence": self.evidence[i], "misconception": None}
             for i, t in zip(picked.tolist(), _gather(self.topic, picked), strict=True)
         ]
-        return claims, np.searchsorted(self.learner[picked], np.arange(self.n_learners + 1)).tolist()
+        bounds = np.searchsorted(self.learner[picked], np.arange(self.n_learners + 1)).tolist()
+        return _gather(self.refs, self.topic_code[picked]), docs, bounds
 
     def next_steps(
         self, steps: Steps, names: list[str], ranking: IntArray, group_bounds: list[int]
@@ -340,36 +343,31 @@ def _evidence_span(r: Responses, s: TopicStats, n_learners: int) -> tuple[list[A
 
 
 def _misconceptions(r: Responses, s: TopicStats, n_learners: int) -> list[list[dict[str, Any]]]:
-    """`profile_rules.misconceptions_of` of each learner's latest answers: one claim per (topic, tag), the most
-    often revealed first, then by topic and tag; evidence sorted."""
+    """`profile_rules.misconceptions_of` of each learner's latest answers: one claim per (topic, tag) of the
+    catalogue, the most often revealed first, then by topic and tag; evidence sorted."""
     latest = np.zeros(len(r), dtype=np.bool_)
     latest[s.rows] = True
-    pick = latest[r.tag_row]
+    catalogue = misconception_catalogue()
+    known = np.array([t in catalogue for t in r.tags], dtype=np.bool_)
+    pick = latest[r.tag_row] & known[r.tag] if r.tag.size else np.zeros(0, np.bool_)
     row, tag = r.tag_row[pick], r.tag[pick]
-    topic_rank, tag_rank, item_rank = ranks(r.topics), ranks(r.tags), ranks(r.item_ids)
     learner, topic, item = r.learner[row], r.topic[row], r.item[row]
-    if (int(learner.max(initial=0)) + 1) * len(r.topics) * len(r.tags) * len(r.item_ids) < 2**62:
-        key = ((learner * len(r.topics) + topic_rank[topic]) * len(r.tags) + tag_rank[tag]) * len(r.item_ids)
-        order = np.argsort(key + item_rank[item])  # by learner, topic, tag and item id (one int64 key)
-    else:
-        order = np.lexsort((item_rank[item], tag_rank[tag], topic_rank[topic], learner))
+    topic_rank, tag_rank, item_rank = ranks(r.topics), ranks(r.tags), ranks(r.item_ids)
+    # by learner, topic, tag and item id
+    order = np.lexsort((item_rank[item], tag_rank[tag], topic_rank[topic], learner))
     learner, topic, tag, item = learner[order], topic[order], tag[order], item[order]
     change = (learner[1:] != learner[:-1]) | (topic[1:] != topic[:-1]) | (tag[1:] != tag[:-1])
     start = np.flatnonzero(np.r_[True, change]) if row.size else np.zeros(0, np.int64)
-    count = np.diff(np.r_[start, learner.size])
-    rank = np.lexsort((tag_rank[tag[start]], topic_rank[topic[start]], -count, learner[start]))
-    ids = np.asarray(r.item_ids, dtype=object)[item].tolist()
-    bounds = np.r_[start, learner.size].tolist()
-    pairs = set(zip(topic[start].tolist(), tag[start].tolist(), strict=True))
-    texts = {(t, m): _misconception(r.topics[t], r.tags[m]) for t, m in pairs}
+    end = np.r_[start[1:], learner.size].astype(np.int64)
+    g_learner, g_topic, g_tag = learner[start], topic[start], tag[start]
+    rank = np.lexsort((tag_rank[g_tag], topic_rank[g_topic], start - end, g_learner))  # most often revealed first
+    info = _per_distinct(
+        lambda t, m: (r.topics[t], _misconception(r.topics[t], r.tags[m]), r.tags[m]), g_topic[rank], g_tag[rank]
+    )
+    ids = _gather(list(r.item_ids), item)
     claims = [
-        {"topic": r.topics[t], "claim": texts[t, m], "evidence": ids[bounds[g] : bounds[g + 1]],
-         "misconception": r.tags[m]}
-        for g, t, m in zip(rank.tolist(), topic[start][rank].tolist(), tag[start][rank].tolist(), strict=True)
-    ]  # fmt: skip
-    per_learner = np.searchsorted(learner[start][rank], np.arange(n_learners + 1)).tolist()
-    known = all(text is not None for text in texts.values())
-    return [
-        claims[lo:hi] if known else [c for c in claims[lo:hi] if c["claim"] is not None]
-        for lo, hi in pairwise(per_learner)
+        {"topic": t, "claim": text, "evidence": ids[a:b], "misconception": m}
+        for (t, text, m), a, b in zip(info, start[rank].tolist(), end[rank].tolist(), strict=True)
     ]
+    per_learner = np.searchsorted(g_learner[rank], np.arange(n_learners + 1)).tolist()
+    return [claims[lo:hi] for lo, hi in pairwise(per_learner)]
