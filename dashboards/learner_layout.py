@@ -41,6 +41,7 @@ LEARNER_CSS = """
 PAGE_CSS = """
 :host { color: #1f2933; }
 """
+NO_PRINT_CSS = "@media print { :host { display: none !important; } }"  # the header and navigation
 NAV_CSS = """
 .bk-btn { font-size: 1rem; min-height: 44px; padding: 0.4rem 0.9rem; }
 .bk-btn-primary { background-color: #0b5394; border-color: #0b5394; color: #ffffff; }
@@ -72,7 +73,7 @@ def page_header(title: str, user: SessionUser, status: Any = None) -> pn.FlexBox
         pn.pane.Markdown(f"# {title}", margin=(0, 10), styles={"font-size": "0.8rem"}), who,
         *([status] if status is not None else []), links,
         flex_wrap="wrap", justify_content="space-between", align_items="center", sizing_mode="stretch_width",
-        css_classes=["ai4d-header"],
+        css_classes=["ai4d-header"], stylesheets=[NO_PRINT_CSS],
     )  # fmt: skip
 
 
@@ -116,7 +117,7 @@ class LearnerLayout(Viewer):
     def __panel__(self) -> pn.Column:
         nav = pn.FlexBox(
             *self._buttons.values(), flex_wrap="wrap", gap="6px", sizing_mode="stretch_width",
-            css_classes=["ai4d-nav"],
+            css_classes=["ai4d-nav"], stylesheets=[NO_PRINT_CSS],
         )  # fmt: skip
         return pn.Column(
             page_header(self.title, self.user, self.status), nav, *self._panes.values(),

@@ -21,6 +21,7 @@ from typing import Any
 
 import param
 
+from ai4d_core.domain.topics import topic_name
 from ai4d_core.services import quiz_sessions
 from ai4d_core.services.quiz_types import (
     ActiveQuiz,
@@ -72,8 +73,9 @@ class QuizState(PageState):
 
     def _load_topics(self) -> None:
         topics = quiz_sessions.topics(self.container)
-        self.param.chosen.objects = list(topics)
-        self.param.practice_topic.objects = list(topics)
+        shown = {topic_name(t): t for t in topics}  # the boxes say "NLP and LLMs"; the values stay the ids
+        self.param.chosen.objects = shown
+        self.param.practice_topic.objects = shown
         self.param.update(topics=list(topics), practice_topic=topics[0] if topics else None)
 
     def resume(self) -> None:

@@ -15,6 +15,7 @@ from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from ai4d_core.domain.feedback import Feedback
+from ai4d_core.domain.topics import topic_name
 from ai4d_core.services.quiz_types import Answered, QuizTurn, Summary
 from dashboards.badges_page import earned_notice
 from dashboards.common import format_number, markdown
@@ -69,7 +70,8 @@ def _progress(turn: QuizTurn, result: Answered | None) -> str:
         "estimate has come towards what this quiz aims for."
     ]
     lines += [
-        f"- {escaped(t.topic)}: precision {round(t.precision * 100)}%" + (f", {t.mastery}" if t.mastery else "")
+        f"- {escaped(topic_name(t.topic))}: precision {round(t.precision * 100)}%"
+        + (f", {t.mastery}" if t.mastery else "")
         for t in p.topics
     ]
     return "\n".join(lines)
@@ -95,7 +97,7 @@ def summary_markdown(summary: Summary) -> str:
         "| Topic | Ability (θ) | Std. error | Mastery |",
         "|---|---|---|---|",
         *(
-            f"| {escaped(t.topic)} | {t.theta:+.2f} | {t.se:.2f} | {escaped(t.label)} |"
+            f"| {escaped(topic_name(t.topic))} | {t.theta:+.2f} | {t.se:.2f} | {escaped(t.label)} |"
             for t in summary.topics
         ),
     ]  # fmt: skip
