@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from itertools import pairwise
 from typing import Any, NamedTuple, cast
 
 import numpy as np
-from pydantic import TypeAdapter
 
 from ai4d_core.domain.mastery import MASTERY, MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE, level_of
 from ai4d_core.domain.misconceptions import misconceptions as misconception_catalogue
@@ -48,7 +47,6 @@ from ai4d_core.domain.profile_rules import (
 )
 from ai4d_core.domain.topics import TOPICS
 
-_TIMES = TypeAdapter(list[datetime | None])
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ALL_TOPICS = frozenset(TOPICS)
 _CLAIM_CAP = Claim.model_fields["claim"].metadata[0].max_length
@@ -333,11 +331,11 @@ def _evidence_span(r: Responses, s: TopicStats, n_learners: int) -> tuple[list[A
         hi[has] = np.maximum.reduceat(at, starts[has])
 
     def times(values: IntArray) -> list[Any]:
-        moments = [
-            _EPOCH + timedelta(microseconds=v) if h else None
-            for v, h in zip(values.tolist(), has.tolist(), strict=True)
-        ]
-        return list(_TIMES.dump_python(moments, mode="json"))
+        # As pydantic writes an aware UTC datetime: to the second, or to the microsecond when it has any; "Z".
+        moment = values.astype("datetime64[us]")
+        whole = values % 1_000_000 == 0
+        text = np.where(whole, np.datetime_as_string(moment, unit="s"), np.datetime_as_string(moment, unit="us"))
+        return [t + "Z" if h else None for t, h in zip(text.tolist(), has.tolist(), strict=True)]
 
     return times(lo), times(hi), count.tolist()
 

@@ -171,3 +171,14 @@ def test_learning_orders_of_a_list_longer_than_the_bit_masks() -> None:
     learner = np.zeros(len(listed), dtype=np.int64)
     got = learning_orders(learner, np.arange(len(listed)), listed)
     assert [listed[i] for i in got.tolist()] == learning_order(listed)
+
+
+def test_evidence_times_to_the_microsecond_and_before_1970() -> None:
+    """The provenance's evidence span as pydantic writes it: whole seconds, or microseconds when there are any."""
+    at = [datetime(2026, 3, 1, 12, 0, 0, us, tzinfo=UTC) for us in (0, 5, 120_000, 999_999)]
+    old = [datetime(1969, 12, 31, 23, 59, 59, us, tzinfo=UTC) for us in (0, 1)] + [datetime(1, 1, 1, tzinfo=UTC)]
+    cohort: Cohort = [
+        ([replace(_e(f"sql-{i}", "sql", 1.0, 0), answered_at=t) for i, t in enumerate(ts)], None)
+        for ts in [[t] for t in at + old] + [at, old, [at[1], old[1]]]
+    ]
+    assert _check(cohort) == len(cohort)
