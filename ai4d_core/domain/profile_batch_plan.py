@@ -169,13 +169,17 @@ def timelines(steps: Steps, names: Sequence[str], weekly: Sequence[float]) -> li
     hours = np.minimum(hi[step], (week + 1) * cap) - np.maximum(lo[step], week * cap)
     key = learner[step] * (int(week.max()) + 1) + week
     start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    total = np.add.reduceat(hours, start).tolist()
-    topic = [names[i] for i in step.tolist()]
+    total = (np.add.reduceat(hours, start) / 100).tolist()  # as int / 100 in Python: the nearest float
+    box = np.empty(len(names), dtype=object)
+    box[:] = names
+    topic = box[step].tolist()
     bounds = np.r_[start, step.size].tolist()
-    entries = []
-    for w, (a, b), h in zip((week[start] + 1).tolist(), pairwise(bounds), total, strict=True):
-        topics = topic[a:b]  # a week's parts are distinct steps of one path, so distinct topics
-        entries.append({"week": w, "focus": _focus(tuple(topics)), "topics": topics, "hours": h / 100})
+    # A week's parts are distinct steps of one path, so distinct topics.
+    weeks = [topic[a:b] for a, b in pairwise(bounds)]
+    entries = [
+        {"week": w, "focus": _focus(tuple(topics)), "topics": topics, "hours": h}
+        for w, topics, h in zip((week[start] + 1).tolist(), weeks, total, strict=True)
+    ]
     per_learner = np.searchsorted(learner[step[start]], np.arange(n_learners + 1)).tolist()
     return [entries[a:b] for a, b in pairwise(per_learner)]
 

@@ -351,14 +351,14 @@ def _misconceptions(r: Responses, s: TopicStats, n_learners: int) -> list[list[d
     row, tag = r.tag_row[pick], r.tag[pick]
     learner, topic, item = r.learner[row], r.topic[row], r.item[row]
     topic_rank, tag_rank, item_rank = ranks(r.topics), ranks(r.tags), ranks(r.item_ids)
-    # by learner, topic, tag and item id
-    order = np.lexsort((item_rank[item], tag_rank[tag], topic_rank[topic], learner))
+    order = _argsort_by(learner, topic_rank[topic], tag_rank[tag], item_rank[item])  # by learner, topic, tag, item
     learner, topic, tag, item = learner[order], topic[order], tag[order], item[order]
     change = (learner[1:] != learner[:-1]) | (topic[1:] != topic[:-1]) | (tag[1:] != tag[:-1])
     start = np.flatnonzero(np.r_[True, change]) if row.size else np.zeros(0, np.int64)
     end = np.r_[start[1:], learner.size].astype(np.int64)
     g_learner, g_topic, g_tag = learner[start], topic[start], tag[start]
-    rank = np.lexsort((tag_rank[g_tag], topic_rank[g_topic], start - end, g_learner))  # most often revealed first
+    most = int((end - start).max(initial=0))
+    rank = _argsort_by(g_learner, most - (end - start), topic_rank[g_topic], tag_rank[g_tag])  # most often first
     info = _per_distinct(
         lambda t, m: (r.topics[t], _misconception(r.topics[t], r.tags[m]), r.tags[m]), g_topic[rank], g_tag[rank]
     )
@@ -369,3 +369,15 @@ def _misconceptions(r: Responses, s: TopicStats, n_learners: int) -> list[list[d
     ]
     per_learner = np.searchsorted(g_learner[rank], np.arange(n_learners + 1)).tolist()
     return [claims[lo:hi] for lo, hi in pairwise(per_learner)]
+
+
+def _argsort_by(*columns: IntArray) -> IntArray:
+    """The order of rows sorted by the (non-negative) columns, the first column first (rows equal in every
+    column are in any order): one sort of a packed key when it fits in 62 bits."""
+    sizes = [int(c.max(initial=0)) + 1 for c in columns]
+    if math.prod(sizes) >= 2**62:
+        return np.lexsort(columns[::-1])
+    key = np.zeros(columns[0].size, dtype=np.int64)
+    for c, size in zip(columns, sizes, strict=True):
+        key = key * size + c
+    return np.argsort(key)
