@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from ai4d_core.domain.misconceptions import misconceptions
 from ai4d_core.domain.profile import Evidence, LearnerContext, Profile
 from ai4d_core.domain.profile_batch import Responses, analyze_many
 from ai4d_core.domain.profile_batch_plan import learning_orders
+from ai4d_core.domain.profile_batch_text import _argsort_by, _per_distinct
 from ai4d_core.domain.profile_rules import analyze
 from ai4d_core.domain.topics import TOPICS, learning_order
 
@@ -182,3 +184,22 @@ def test_evidence_times_to_the_microsecond_and_before_1970() -> None:
         for ts in [[t] for t in at + old] + [at, old, [at[1], old[1]]]
     ]
     assert _check(cohort) == len(cohort)
+
+
+def test_sorts_and_distinct_calls_on_keys_too_wide_to_pack() -> None:
+    """The packed-key helpers fall back to lexsort / unique rows when the columns' sizes overflow 62 bits."""
+    rng = np.random.default_rng(3)
+    for high in (5, 2**40):  # packed, then too wide
+        columns = [rng.integers(0, 3, 200) * (high // 2), rng.integers(0, 3, 200), rng.integers(0, 3, 200) * high]
+        order = _argsort_by(*columns)
+        rows = [tuple(c[i] for c in columns) for i in order.tolist()]
+        assert rows == sorted(rows)
+        calls = Counter[tuple[int, ...]]()
+
+        def record(*row: int, calls: Counter[tuple[int, ...]] = calls) -> tuple[int, ...]:
+            calls[row] += 1
+            return row
+
+        got = _per_distinct(record, *columns)
+        assert got == [tuple(int(c[i]) for c in columns) for i in range(200)]
+        assert set(calls.values()) == {1} and set(calls) == set(got)
