@@ -3,9 +3,10 @@
 Input is columnar (`Responses`: one row per answer, codes into vocabularies), not a list of `Evidence`. What is
 per-response work runs in numpy over every learner at once: the latest graded answer to each (learner, item),
 per (learner, topic) counts, mean score and the EAP ability and SE on `irt.GRID` (one sparse product of the
-rows' weights with the log-likelihood table of the distinct items, block by block of groups to bound memory). The
-per-learner texts are then assembled from the rules' own functions (`profile_batch_text`), whose results are
-cached by the few values they depend on, so the wording is never forked.
+rows' weights with the log-likelihood table of the distinct items, in blocks of groups small enough to stay in
+cache). The per-learner texts are then assembled from the rules' own functions (`profile_batch_text`), called
+once per distinct combination of the few values they depend on, so the wording is never forked; the path and
+timeline of every learner come out of `profile_batch_plan` at once.
 
 Output: one JSON document per learner, equal to `analyze(...).model_dump(mode="json")` (abilities to rounding:
 a sum in another order could differ from the loop's by 1e-16, which changes the rounded figure only on an

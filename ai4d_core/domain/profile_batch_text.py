@@ -1,10 +1,11 @@
 """The per-learner parts of `profile_batch.analyze_many`: the rules' texts, assembled as JSON documents.
 
 Every text comes from the rules' own functions (`profile_rules`, `profile_plan`), called once per distinct
-value it depends on (a topic and its label, a claim's counts, a week's topics) and cached, so the wording is
-never forked and a cohort costs a dictionary look-up per field. What is left per learner is the arithmetic of
-the plan as `profile_plan` does it (the path's groups and learning order, the thin-evidence session, the
-packing of hours into weeks), checked against `analyze` by the equality tests.
+combination of the values it depends on (a topic and its label, a claim's counts, a week's topics; packed into
+int64 keys) and spread to every group in numpy, so the wording is never forked. The selections (strengths,
+weaknesses, next steps, misconceptions) run over all learners at once; what is left per learner is slicing
+their parts into one document and `narrative`. The plan's arithmetic (path, learning order, timeline) is in
+`profile_batch_plan`. All checked against `analyze` by the equality tests.
 """
 
 from __future__ import annotations
