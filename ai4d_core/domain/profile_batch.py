@@ -243,8 +243,10 @@ def _eap(
     theta, se = np.empty(start.size), np.empty(start.size)
     for lo in range(0, start.size, _BLOCK):
         hi = min(lo + _BLOCK, start.size)
-        density = prior + _rows(*main, lo, hi, table.shape[0]) @ table + _rows(*extra, lo, hi, table.shape[0]) @ table
-        theta[lo:hi], se[lo:hi] = summarize(np.asarray(density))
+        density = np.asarray(_rows(*main, lo, hi, table.shape[0]) @ table)
+        density += prior
+        density += _rows(*extra, lo, hi, table.shape[0]) @ table
+        theta[lo:hi], se[lo:hi] = summarize(density)
     return theta, se
 
 
@@ -256,12 +258,13 @@ def _rows(column: IntArray, weight: FloatArray, indptr: IntArray, lo: int, hi: i
 
 def _pairs(r: Responses, rows: IntArray) -> tuple[FloatArray, FloatArray, IntArray]:
     """The distinct (a, b) of `rows` and each row's index among them: the items themselves when every answer
-    to an item carries the same parameters (the usual case), else the distinct pairs."""
-    a, b, item = r.a[rows], r.b[rows], r.item[rows]
+    to an item carries the same parameters (the usual case, checked on the whole columns), else the distinct
+    pairs."""
     item_a, item_b = np.zeros(len(r.item_ids)), np.zeros(len(r.item_ids))
-    item_a[item], item_b[item] = a, b
-    if np.array_equal(item_a[item], a) and np.array_equal(item_b[item], b):
-        return item_a, item_b, item
+    item_a[r.item], item_b[r.item] = r.a, r.b
+    if np.array_equal(item_a[r.item], r.a) and np.array_equal(item_b[r.item], r.b):
+        return item_a, item_b, r.item[rows]
+    a, b = r.a[rows], r.b[rows]
     pairs, pair = np.unique(a + 1j * b, return_inverse=True)
     return pairs.real.copy(), pairs.imag.copy(), pair.reshape(-1).astype(np.int64)
 

@@ -222,7 +222,11 @@ def _per_distinct(call: Callable[..., Any], *columns: IntArray) -> list[Any]:
         key = np.zeros(columns[0].size, dtype=np.int64)
         for c, size in zip(columns, sizes, strict=True):
             key = key * size + c
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        order = np.argsort(key)
+        new = np.r_[True, key[order][1:] != key[order][:-1]] if key.size else np.zeros(0, np.bool_)
+        first = order[new]  # a row of each distinct key
+        inverse = np.empty_like(order)
+        inverse[order] = np.cumsum(new) - 1
     else:
         _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True)
     values = [call(*row) for row in zip(*(c[first].tolist() for c in columns), strict=True)]
@@ -333,10 +337,11 @@ def _evidence_span(r: Responses, s: TopicStats, n_learners: int) -> tuple[list[A
 
     def times(values: IntArray) -> list[Any]:
         # As pydantic writes an aware UTC datetime: to the second, or to the microsecond when it has any; "Z".
-        moment = values.astype("datetime64[us]")
-        whole = values % 1_000_000 == 0
-        text = np.where(whole, np.datetime_as_string(moment, unit="s"), np.datetime_as_string(moment, unit="us"))
-        return [t + "Z" if h else None for t, h in zip(text.tolist(), has.tolist(), strict=True)]
+        text = np.datetime_as_string(values.astype("datetime64[us]"), unit="us").tolist()  # ...:SS.ffffff
+        whole = (values % 1_000_000 == 0).tolist()
+        return [
+            (t[:19] + "Z" if w else t + "Z") if h else None for t, w, h in zip(text, whole, has.tolist(), strict=True)
+        ]
 
     return times(lo), times(hi), count.tolist()
 
