@@ -50,9 +50,13 @@ def mastery_of(theta: float, se: float) -> MasteryLabel:
 
 def overall_level(thetas: Sequence[float]) -> OverallLevel:
     """The level (1-5) of the mean topic ability; 1 without evidence."""
-    mean = sum(thetas) / len(thetas) if thetas else -2.0
-    level = 1 if mean < -1.2 else 2 if mean < -0.4 else 3 if mean < 0.4 else 4 if mean < 1.2 else 5
+    level = level_number(sum(thetas) / len(thetas) if thetas else -2.0)
     return OverallLevel(level=level, label=LEVEL_LABELS[level])
+
+
+def level_number(mean: float) -> int:
+    """The overall level (1-5) of a mean topic ability."""
+    return 1 if mean < -1.2 else 2 if mean < -0.4 else 3 if mean < 0.4 else 4 if mean < 1.2 else 5
 
 
 def latest_graded(evidence: Sequence[Evidence]) -> dict[str, Evidence]:
@@ -206,6 +210,7 @@ __all__ = [
     "is_strength",
     "is_weakness",
     "latest_graded",
+    "level_number",
     "mastery_of",
     "misconceptions_of",
     "narrative",
