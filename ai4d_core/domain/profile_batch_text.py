@@ -26,7 +26,6 @@ from ai4d_core.domain.profile import (
     Evidence,
     LearnerContext,
     MasteryLabel,
-    OverallLevel,
     PathStep,
     Provenance,
     TopicMastery,
@@ -40,6 +39,7 @@ from ai4d_core.domain.profile_rules import (
     analyze,
     is_strength,
     is_weakness,
+    level_number,
     misconceptions_of,
     narrative,
     overall_level,
@@ -175,7 +175,7 @@ def documents(
         if lo == hi:
             docs.append(analyze(ids[k], vs[k], [], now).model_dump(mode="json"))  # no evidence: no plan
             continue
-        level = _overall(sum(g.ability[lo:hi]) / (hi - lo))  # as `overall_level` takes the mean
+        level = _LEVELS[level_number(sum(g.ability[lo:hi]) / (hi - lo))]  # as `overall_level` takes the mean
         claims = found[k]
         s_lo, s_hi, w_lo, w_hi = strong_bounds[k], strong_bounds[k + 1], weak_bounds[k], weak_bounds[k + 1]
         text = narrative(
@@ -199,9 +199,7 @@ def documents(
     return docs
 
 
-@cache
-def _overall(mean: float) -> OverallLevel:
-    return overall_level([mean])  # the mean of one value is itself
+_LEVELS = {level: overall_level([mean]) for level, mean in ((1, -2.0), (2, -1.0), (3, 0.0), (4, 1.0), (5, 2.0))}
 
 
 class _Topic(NamedTuple):  # what `narrative` reads of a claim
