@@ -89,8 +89,9 @@ def _claims(topic: str, label: MasteryLabel, n_correct: int, n: int) -> tuple[st
     """The strength's and the weakness's claim texts of a topic with these figures (None: not one)."""
     t = cast("TopicMastery", _Figures(topic, label, n_correct, n, ["-"]))
     texts = (strength_text(t) if is_strength(t) else None, weakness_text(t) if is_weakness(t) else None)
-    if any(x is not None and len(x) > _CLAIM_CAP for x in texts):  # `analyze` refuses it: so do we
-        _strength(t) if texts[0] else _weakness(t)
+    for text, claim in zip(texts, (_strength, _weakness), strict=True):
+        if text is not None and len(text) > _CLAIM_CAP:
+            claim(t)  # raises the ValidationError `analyze` raises on a claim over the cap
     return texts
 
 
