@@ -222,7 +222,8 @@ def _per_distinct(call: Callable[..., Any], *columns: IntArray) -> list[Any]:
         for c, size in zip(columns, sizes, strict=True):
             key = key * size + c
         order = np.argsort(key)
-        new = np.r_[True, key[order][1:] != key[order][:-1]] if key.size else np.zeros(0, np.bool_)
+        ordered = key[order]
+        new = np.r_[True, ordered[1:] != ordered[:-1]] if key.size else np.zeros(0, np.bool_)
         first = order[new]  # a row of each distinct key
         inverse = np.empty_like(order)
         inverse[order] = np.cumsum(new) - 1
@@ -233,7 +234,7 @@ def _per_distinct(call: Callable[..., Any], *columns: IntArray) -> list[Any]:
 
 
 class _Groups:
-    """Per (learner, topic) group, as plain lists: its topic document, claims, label, and plan parts."""
+    """Per (learner, topic) group, as lists (or arrays): its topic document, claims, label, and plan parts."""
 
     def __init__(self, r: Responses, s: TopicStats, n_learners: int) -> None:
         self.n_learners = n_learners
