@@ -211,7 +211,7 @@ def _gather(values: list[Any], index: IntArray) -> list[Any]:
     """`[values[i] for i in index]`, in C."""
     box = np.empty(len(values), dtype=object)
     box[:] = values
-    return list(box[index].tolist())
+    return cast("list[Any]", box[index].tolist())
 
 
 def _per_distinct(call: Callable[..., Any], *columns: IntArray) -> list[Any]:
