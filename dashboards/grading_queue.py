@@ -136,6 +136,10 @@ def entry_markdown(entry: QueueEntry) -> str:
     )
 
 
+def _no_score(score: float | None) -> bool:
+    return score is None
+
+
 class GradingView(Viewer):
     """The waiting answers as a table; the selected one with its score, comment and Grade button."""
 
@@ -161,7 +165,9 @@ class GradingView(Viewer):
             return pn.Column()
         score = pn.widgets.FloatInput.from_param(self.state.param.score, step=0.05, width=160, placeholder="0 to 1")
         comment = pn.widgets.TextAreaInput.from_param(self.state.param.comment, max_length=2000, height=90)
-        buttons = [pn.widgets.Button.from_param(self.state.param.grade, color="primary", width=120)]
+        # Enabled once the server holds a score: a typed value can reach it after a click (threaded callbacks).
+        unscored = pn.bind(_no_score, self.state.param.score)
+        buttons = [pn.widgets.Button.from_param(self.state.param.grade, color="primary", width=120, disabled=unscored)]
         if entry.rule_suggestion is not None:
             buttons.append(pn.widgets.Button.from_param(self.state.param.use_rules, color="light", width=220))
         if entry.llm_suggestion is not None:

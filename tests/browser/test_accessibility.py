@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.topics import topic_name
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts
 from ai4d_core.services.ingest import ingest_pending
@@ -78,7 +79,7 @@ def test_the_quiz_of_every_item_type_its_feedback_summary_history_and_profile_pa
     audit.check("quiz start")
     for kind in sorted(one_per_type):
         page.get_by_role("radio", name="Practice one topic").check()
-        page.get_by_label("Topic to practise").select_option(f"type_{kind}")
+        page.get_by_label("Topic to practise").select_option(topic_name(f"type_{kind}"))
         page.get_by_role("button", name="Start quiz").click()
         expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible(timeout=0)
         audit.check(f"question {kind}")

@@ -140,7 +140,7 @@ def test_the_learner_profile_journey(
             ingest_submissions()
             analyze_profiles()  # the test process has no LLM: the rules write it, "llm: not configured"
             expect(page.get_by_text(re.compile(r"^Overall level \d"))).to_be_visible(timeout=0)
-            expect(page.get_by_text("NLP and LLMs").first).to_be_visible()
+            expect(page.locator(".ai4d-section-profile").get_by_text("NLP and LLMs").first).to_be_visible()
             for section in SECTIONS:
                 expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
             badge = page.locator(".ai4d-author-badge")

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from ai4d_core import policy
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import Item, NumericItem, SingleChoiceItem, TrueFalseItem
+from ai4d_core.domain.topics import topic_name
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts, quiz_sessions
 from ai4d_core.services.ingest import ingest_pending
@@ -101,7 +102,7 @@ def play(page: Page, c: Container, who: policy.Principal, pick: Pick, n: int) ->
 def _start_diagnostic(page: Page, base: str, log_in: LogIn, email: str) -> None:
     log_in(page, base, "/learner", email, PASSWORD)
     expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible(timeout=0)
-    page.get_by_role("checkbox", name=MIXED, exact=True).check()
+    page.get_by_role("checkbox", name=topic_name(MIXED), exact=True).check()  # the topic in words
     page.get_by_role("button", name="Start quiz").click()
 
 
@@ -185,7 +186,7 @@ def test_an_unreadable_answer_comes_back_to_fix_and_a_new_quiz_asks_before_aband
     page = context.new_page()
     log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
     page.get_by_role("radio", name="Practice one topic").check()
-    page.get_by_label("Topic to practise").select_option("numbers")
+    page.get_by_label("Topic to practise").select_option(topic_name("numbers"))
     page.get_by_role("button", name="Start quiz").click()
     _question(page, 1)
     answer = page.get_by_label(re.compile("Your answer"))
