@@ -210,3 +210,22 @@ __all__ = [
     "websocket_owner_mismatch",
     "websocket_session_id",
 ]
+
+
+def poll_off_loop(check: Callable[[], object], ended: Callable[[], bool], seconds: float, what: str) -> None:
+    """Run `check` every `seconds` on a worker thread, never on the event loop, until `ended()` (served documents
+    only); a failure is logged and tried again at the next tick (a store briefly down)."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return
+
+    async def tick() -> None:
+        if ended():
+            callback.stop()
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, check)
+        except Exception:
+            log.exception("%s failed", what)
+
+    callback = pn.state.add_periodic_callback(tick, period=int(seconds * 1000))  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ not there, the tab says so. `ReviewState` is driven headless in tests (with any 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from ai4d_core.services.profile_review import FlowRunsUnavailableError, QueueEnt
 from dashboards.cohort_views import PageState
 from dashboards.common import markdown
 from dashboards.flow_runs import PrefectFlowRuns
+from dashboards.page_session import poll_off_loop
 from dashboards.quiz_text import escaped
 
 log = logging.getLogger(__name__)
@@ -255,20 +255,7 @@ class ReviewView(Viewer):
 
 def follow_runs(state: ReviewState, seconds: float = POLL_SECONDS) -> None:
     """Poll the followed re-run every `seconds`, off the event loop (served documents only)."""
-    doc = pn.state.curdoc
-    if doc is None or doc.session_context is None:
-        return
-
-    async def tick() -> None:
-        if state.ended:
-            callback.stop()
-            return
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, state.poll)
-        except Exception:  # a store briefly down: try again next tick
-            log.exception("re-run progress check failed")
-
-    callback = pn.state.add_periodic_callback(tick, period=int(seconds * 1000))  # type: ignore[arg-type]
+    poll_off_loop(state.poll, lambda: state.ended, seconds, "re-run progress check")
 
 
 REVIEW_EVENTS = ["refresh", "rerun_one", "rerun_all", "resolve", "selected"]

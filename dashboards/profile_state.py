@@ -11,11 +11,9 @@ version number only (`profile_view.latest_version`) and reloads when it has grow
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
-import panel as pn
 import param
 
 from ai4d_core.domain.profile import NextStep, Profile
@@ -23,6 +21,7 @@ from ai4d_core.policy import Forbidden
 from ai4d_core.services import profile_review, profile_view
 from ai4d_core.services.profile_view import AbilityPoint, EvidenceItem
 from dashboards.cohort_views import PageState
+from dashboards.page_session import poll_off_loop
 from dashboards.profile_html import read_profile, topic_label
 
 log = logging.getLogger(__name__)
@@ -145,20 +144,7 @@ def connect(profile: ProfileState, quiz: Any, layout: Any) -> None:
 
 def watch_new_versions(state: ProfileState, seconds: float = CHECK_SECONDS) -> None:
     """Check for a new profile version every `seconds`, off the event loop (served documents only)."""
-    doc = pn.state.curdoc
-    if doc is None or doc.session_context is None:
-        return
-
-    async def tick() -> None:
-        if state.ended:
-            callback.stop()
-            return
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, state.check_for_new)
-        except Exception:  # a store briefly down: try again next tick
-            log.exception("profile version check failed")
-
-    callback = pn.state.add_periodic_callback(tick, period=int(seconds * 1000))  # type: ignore[arg-type]
+    poll_off_loop(state.check_for_new, lambda: state.ended, seconds, "profile version check")
 
 
 __all__ = ["CHECK_SECONDS", "NO_PROFILE", "ProfileState", "connect", "watch_new_versions"]
