@@ -28,6 +28,13 @@ from dashboards.settings_page import SettingsState, SettingsView
 SECTIONS = ("Quiz", "History", "Profile", "Badges", "Cohorts", "Settings", "Your data")
 
 
+def section_from_request() -> str:
+    """The section a link asks for (`?section=profile`, as the profile-ready e-mail links), else Quiz."""
+    raw = (pn.state.session_args.get("section") or [b""])[0]
+    wanted = (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)).strip().lower()
+    return next((name for name in SECTIONS if name.lower() == wanted), "Quiz")
+
+
 def app() -> pn.viewable.Viewable:
     """The page for the session resolved on the server for this request (served by `dashboards.serve`)."""
     identity = current_identity()
@@ -45,7 +52,8 @@ def app() -> pn.viewable.Viewable:
     privacy = PrivacyView.for_page(c, identity)
     privacy.state.param.watch(lambda event: privacy.state.param.update(ended=True) if event.new else None, "erased")
     page = LearnerLayout(
-        user=identity.user, active="Cohorts" if join_code else "Quiz", status=HeaderStatus(state=badges),
+        user=identity.user, active="Cohorts" if join_code else section_from_request(),
+        status=HeaderStatus(state=badges),
         sections=list(zip(SECTIONS, [QuizView(state=quiz), HistoryView(state=history), ProfileView(state=profile),
                                      BadgesView(state=badges), LearnerCohortsView(state=cohorts),
                                      SettingsView(state=settings), privacy],

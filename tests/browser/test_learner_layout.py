@@ -10,6 +10,7 @@ from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import SqlQueryItem
 from ai4d_core.item_bank import load_curated_bank
 from ai4d_core.services import accounts
+from ai4d_core.services.profile_ready import PROFILE_PATH
 from tests.browser.conftest import LogIn
 from tests.browser.quiz_steps import answer_anything, submit
 
@@ -74,6 +75,19 @@ def test_an_invite_link_opens_the_cohorts_section_with_its_code(
     log_in(page, dashboards_url, "/learner?join=ABCD-EFGH", "ada@example.org", PASSWORD)
     expect(_title(page, "Cohorts")).to_be_visible(timeout=0)
     expect(page.get_by_label("Join code")).to_have_value("ABCD-EFGH")
+    context.close()
+
+
+def test_the_profile_ready_link_opens_the_profile_section(
+    bank: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    accounts.create_user(bank, "ada@example.org", "Ada Lovelace", "learner", PASSWORD)
+    context = chromium.new_context()
+    page = context.new_page()
+    log_in(page, dashboards_url, PROFILE_PATH, "ada@example.org", PASSWORD)  # the e-mail's link
+    expect(page.get_by_role("button", name="Profile", exact=True)).to_be_visible(timeout=0)  # the page is up
+    expect(_title(page, "Profile")).to_be_visible()
+    expect(_title(page, "Quiz")).to_be_hidden()
     context.close()
 
 
