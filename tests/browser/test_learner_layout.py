@@ -3,8 +3,11 @@ reaches and opens every section."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.items import SqlQueryItem
@@ -27,9 +30,15 @@ def _title(page: Page, section: str) -> Locator:
     return page.get_by_role("heading", name=section, exact=True, level=2)
 
 
+WIDER = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
 def _overflow(page: Page) -> int:
-    """How many pixels the page is wider than the screen (0: nothing to scroll sideways)."""
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+    """How many pixels the page is wider than the screen (0: nothing to scroll sideways), once the layout has
+    settled: Bokeh lays a new part out over a few frames, and a busy machine can catch one in between."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"({WIDER}) <= 0", timeout=10_000)
+    return int(page.evaluate(WIDER))
 
 
 def _tab_to(page: Page, name: str) -> int:
