@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Request, expect, sync_playwright
 
 from ai4d_cli import embedded
 from ai4d_cli.services import panel_command, panel_env
@@ -148,3 +148,20 @@ def log_in() -> LogIn:
         page.get_by_role("button", name="Log in").click()
 
     return run
+
+
+@pytest.fixture
+def flagged_page(chromium: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A page that counts script executions (`window.__xss`, set by the payloads) and records dialogs."""
+    context = chromium.new_context(viewport={"width": 1200, "height": 1000})
+    dialogs: list[str] = []
+    context.add_init_script("window.__xss = 0;")
+    page = context.new_page()
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page, dialogs
+    context.close()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.profile import Profile
@@ -76,22 +76,6 @@ def _bypass(rules: Profile, payloads: list[str], n: int) -> dict[str, Any]:
     doc["narrative"] = "\n\n".join(payloads)[:1200]
     doc["provenance"].update(source="llm", model=text(i + 1), prompt_version=text(i + 2), fallback_reason=text(i + 3))
     return doc
-
-
-@pytest.fixture
-def flagged_page(chromium: Browser) -> Iterator[tuple[Page, list[str]]]:
-    context = chromium.new_context(viewport={"width": 1200, "height": 1000})
-    dialogs: list[str] = []
-    context.add_init_script("window.__xss = 0;")
-    page = context.new_page()
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    yield page, dialogs
-    context.close()
 
 
 FRESH_EVERY = 15  # versions shown in one document before a reload

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from ai4d_core import policy
 from ai4d_core.bootstrap import Container
@@ -110,22 +110,6 @@ def _hostile(base: Item, round_no: int, payloads: list[str]) -> tuple[Item, dict
         data["gaps"] = gaps
         placed["gap options"] = min(len(payloads), sum(len(g["options"]) for g in gaps))
     return ITEM_ADAPTER.validate_python(data), placed
-
-
-@pytest.fixture
-def flagged_page(chromium: Browser) -> Iterator[tuple[Page, list[str]]]:
-    context = chromium.new_context(viewport={"width": 1200, "height": 1000})
-    dialogs: list[str] = []
-    context.add_init_script("window.__xss = 0;")
-    page = context.new_page()
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    yield page, dialogs
-    context.close()
 
 
 def test_hostile_text_in_every_learner_field_renders_as_text(
