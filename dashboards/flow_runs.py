@@ -71,9 +71,11 @@ class PrefectFlowRuns:
         from prefect.exceptions import ObjectNotFound
 
         try:
-            run: Any = run_deployment(
+            # _sync: Prefect picks its async version whenever it sees a run context or an event loop in this
+            # thread (a coroutine that never runs, and no re-run); this call is always a blocking one.
+            run: Any = run_deployment(  # type: ignore[call-arg]
                 self.deployment, parameters=rerun_parameters(learner_ids), timeout=0, as_subflow=False,
-                tags=["ai4d", "profile-rerun"],
+                tags=["ai4d", "profile-rerun"], _sync=True,
             )  # fmt: skip
         except ObjectNotFound as exc:
             raise FlowRunsUnavailableError(

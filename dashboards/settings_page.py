@@ -96,6 +96,7 @@ class SettingsView(Viewer):
     """The Settings section."""
 
     state = param.ClassSelector(class_=SettingsState, allow_None=NoNone)
+    _browser: Any = None  # Panel's BrowserInfo of this page, once laid out
 
     @param.depends("state.pseudonym", "state.saved")
     def _pseudonym(self) -> pn.viewable.Viewable:
@@ -107,14 +108,20 @@ class SettingsView(Viewer):
             css_classes=["ai4d-pseudonym"],
         )
 
-    @param.depends("state.browser_zone", "state.time_zone")
-    def _browser_zone(self) -> pn.viewable.Viewable:
-        zone = self.state.browser_zone
-        if not zone or zone == self.state.time_zone:
-            return pn.Spacer(height=0)
-        button = pn.widgets.Button.from_param(
-            self.state.param.use_browser_zone, name=f"Use my browser's time zone ({zone})", color="light"
-        )
+    def _zone_button(self) -> pn.widgets.Button:
+        """ "Use my browser's time zone (…)": one button, shown while the browser's zone is known and not the one
+        set. It is updated in place: a pane re-rendered when the browser's report arrives during another event
+        (a click on Settings right after the page loads) never reached the page."""
+        button = pn.widgets.Button.from_param(self.state.param.use_browser_zone, color="light", visible=False)
+
+        def show(*_: object) -> None:
+            zone = self.state.browser_zone
+            button.param.update(
+                name=f"Use my browser's time zone ({zone})", visible=bool(zone) and zone != self.state.time_zone
+            )
+
+        self.state.param.watch(show, ["browser_zone", "time_zone"])
+        show()
         return button
 
     @param.depends("state.message")
@@ -124,11 +131,16 @@ class SettingsView(Viewer):
         return markdown(self.state.message, css_classes=["ai4d-settings-message"])
 
     def _watch_browser(self) -> None:
-        info = pn.state.browser_info
+        info = self._browser = pn.state.browser_info  # this page's (it needs the page's document: built in app())
         if info is None:
             return
         self.state.offer_browser_zone(info.timezone)
         info.param.watch(lambda event: self.state.offer_browser_zone(event.new), "timezone")
+
+    def opened(self) -> None:
+        """The section was opened: offer the browser's zone again, in case its report came before the watch."""
+        if self._browser is not None and not self.state.browser_zone:
+            self.state.offer_browser_zone(self._browser.timezone)
 
     def __panel__(self) -> pn.Column:
         self._watch_browser()
@@ -139,7 +151,7 @@ class SettingsView(Viewer):
         board = pn.widgets.Toggle.from_param(self.state.param.leaderboard_opt_in)
         notify = pn.widgets.Toggle.from_param(self.state.param.notify_profile_ready)
         return pn.Column(
-            pn.pane.Markdown("### Time zone"), zone, markdown(ZONE_HELP), self._browser_zone,
+            pn.pane.Markdown("### Time zone"), zone, markdown(ZONE_HELP), self._zone_button(),
             pn.pane.Markdown("### Leaderboard"), board, markdown(LEADERBOARD_HELP), self._pseudonym,
             pn.widgets.Button.from_param(self.state.param.new_pseudonym, color="light"),
             pn.pane.Markdown("### E-mail"), notify, markdown(NOTIFY_HELP),

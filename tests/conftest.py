@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from ai4d_cli import embedded
@@ -21,6 +23,14 @@ from ai4d_cli.credentials import MONGO_APP, CredentialStore
 from ai4d_core.adapters.sql.tables import Base
 from ai4d_core.bootstrap import Container
 from ai4d_core.settings import Environment, Settings
+
+# Property tests on a busy machine (CI runs them after the browser tests): generation time is no failure (the
+# too_slow health check is about the machine, not the code), and a failure prints the blob that reproduces it.
+settings_profile = "ai4d"
+hypothesis_settings.register_profile(
+    settings_profile, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(settings_profile)
 
 # Tell Prefect not to phone home and keep its state under the test session's folder.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

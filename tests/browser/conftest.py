@@ -104,8 +104,11 @@ def page_watch(dashboards_url: str) -> PageWatch:
     return watch
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(page_watch: PageWatch) -> Iterator[Browser]:
+    """Chromium for one test module, stopped after it. Playwright's sync API sets its event loop as the thread's
+    running loop while it is started, so a session-wide one made the tests after the browser tests look async to
+    libraries that check (Prefect's `run_deployment` returned coroutines). A launch takes about a second."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         new_context = browser.new_context
