@@ -114,8 +114,13 @@ class BadgesState(PageState):
         self.boards = [(m.name, gamification.leaderboard(self.container, self.user, m.cohort_id)) for m in mine]
 
     def after(self, result: Answered | None) -> None:
-        """After an answer: the header follows (a duplicate answer changed nothing)."""
-        if result is not None and not result.duplicate:
+        """After an answer: the header follows (a duplicate answer changed nothing), from the progress the answer's
+        awards computed when they did (no second reading of every answer)."""
+        if result is None or result.duplicate:
+            return
+        if result.effects.progress is not None:
+            self.progress = result.effects.progress
+        else:
             self.load(boards=False)  # the leaderboards are read again when the section opens
 
 

@@ -31,10 +31,11 @@ from ai4d_core.adapters.sql.quiz_sessions import AnswerRow
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.adaptive import abilities
 from ai4d_core.domain.adaptive_state import QuizState
-from ai4d_core.domain.badges import BADGES, BY_ID, Badge, Facts, earned
+from ai4d_core.domain.badges import BADGES, BY_ID, Facts, earned
 from ai4d_core.domain.gamification import (
     AnswerFact,
     SessionFact,
+    Streak,
     XpGrant,
     level_for,
     local_day,
@@ -45,6 +46,7 @@ from ai4d_core.domain.gamification import (
 from ai4d_core.domain.item_base import Calibration, irt_parameters
 from ai4d_core.domain.topics import TOPICS
 from ai4d_core.services import cohorts, learner_settings
+from ai4d_core.services.progress_types import EarnedBadge, Progress
 from ai4d_core.services.quiz_types import AnswerEffects
 
 log = logging.getLogger(__name__)
@@ -58,29 +60,6 @@ class Awarded:
 
     grants: tuple[XpGrant, ...] = ()
     badges: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class EarnedBadge:
-    id: str
-    name: str
-    rule: str
-    evidence: dict[str, Any]
-    awarded_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    xp: int
-    level: int
-    level_xp: int  # the XP at which this level started
-    next_level_xp: int  # the XP at which the next level starts
-    streak_days: int
-    freeze_available: bool  # this ISO week's freeze is still unused
-    week_xp: int  # XP of answers given this week (the leaderboard's week)
-    badges: tuple[EarnedBadge, ...] = ()
-    locked: tuple[Badge, ...] = ()
-    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +135,12 @@ def award_pending(
 
     `session_id` limits the (costlier) mastery check to that quiz; without it every quiz is checked.
     """
+    return _award(c, learner_id, now or datetime.now(UTC), session_id)[0]
+
+
+def _award(c: Container, learner_id: int, now: datetime, session_id: uuid.UUID | None) -> tuple[Awarded, Progress]:
+    """`award_pending`, and the progress it leaves (from the same reading of the learner's evidence)."""
     store = _store(c)
-    now = now or datetime.now(UTC)
     snap = store.snapshot(learner_id, states=True, only=session_id)
     facts = _facts(snap.answers, snap.items)
     grants = xp_grants(facts, snap.xp_held)
@@ -166,22 +149,46 @@ def award_pending(
     sessions = [SessionFact(s.id, s.mode, s.status, s.ended_at, _estimates(states.get(s.id))) for s in snap.sessions]
     settings = learner_settings.get(c, learner_id)
     tz = _zone(settings.time_zone)
-    days = [local_day(a.at, tz) for a in facts if a.score is not None]
+    today = local_day(now, tz)
+    days = streak([local_day(a.at, tz) for a in facts if a.score is not None], today)
     total = sum(snap.xp_held.values()) + sum(g.xp for g in grants)  # ours or a concurrent call's: held either way
-    found = earned(
-        Facts(facts, sessions, streak(days, local_day(now, tz)), settings.time_zone, total, TOPICS, now), held
-    )
+    found = earned(Facts(facts, sessions, days, settings.time_zone, total, TOPICS, now), held)
     new_grants, new_badges = store.save(learner_id, grants, found)
-    return Awarded(tuple(new_grants), tuple(new_badges))
+    rows = [(r.badge, r.evidence, r.awarded_at) for r in snap.badges]
+    rows += [(b, evidence, now) for b, evidence in found.items()]  # inserted now, or by a concurrent call
+    start, end = week_of(now)
+    s = streak([local_day(a.at, tz) for a in snap.answers if a.score is not None], today)  # as `progress` counts
+    progress = _progress(total, s, store.weekly_xp([learner_id], start, end).get(learner_id, 0), rows, settings)
+    return Awarded(tuple(new_grants), tuple(new_badges)), progress
 
 
 def award_for_answer(c: Container, answer: AnswerRow) -> AnswerEffects:
-    """What one stored quiz answer earned: its XP (first positive score on the item) and the badges it brought."""
-    done = award_pending(c, answer.learner_id, session_id=answer.session_id)
+    """What one stored quiz answer earned (its XP: first positive score on the item; the badges it brought) and
+    the learner's progress after it."""
+    done, progress = _award(c, answer.learner_id, datetime.now(UTC), answer.session_id)
     key = f"quiz:{answer.session_id}:{answer.position}"
     return AnswerEffects(
-        xp=sum(g.xp for g in done.grants if g.source == key), badges=tuple(BY_ID[b].name for b in done.badges)
+        xp=sum(g.xp for g in done.grants if g.source == key),
+        badges=tuple(BY_ID[b].name for b in done.badges),
+        progress=progress,
     )
+
+
+def _progress(
+    xp: int, s: Streak, week_xp: int, badge_rows: Sequence[tuple[str, dict[str, Any], datetime]],
+    settings: learner_settings.LearnerSettings,
+) -> Progress:  # fmt: skip
+    level = level_for(xp)
+    badges = tuple(
+        EarnedBadge(badge, BY_ID[badge].name, BY_ID[badge].rule, evidence, at)
+        for badge, evidence, at in badge_rows
+        if badge in BY_ID
+    )
+    held = {b.id for b in badges}
+    return Progress(
+        xp, level, xp_to_reach(level), xp_to_reach(level + 1), s.current, s.freeze_available, week_xp, badges,
+        tuple(b for b in BADGES if b.id not in held), settings.time_zone,
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -194,22 +201,11 @@ def progress(c: Container, learner_id: int, *, now: datetime | None = None) -> P
     settings = learner_settings.get(c, learner_id)
     tz = _zone(settings.time_zone)
     snap = store.snapshot(learner_id)
-    xp = sum(snap.xp_held.values())
-    level = level_for(xp)
     s = streak([local_day(a.at, tz) for a in snap.answers if a.score is not None], local_day(now, tz))
     start, end = week_of(now)
-    earned_rows = snap.badges
-    badges = tuple(
-        EarnedBadge(r.badge, BY_ID[r.badge].name, BY_ID[r.badge].rule, r.evidence, r.awarded_at)
-        for r in earned_rows
-        if r.badge in BY_ID
-    )
-    held = {b.id for b in badges}
-    return Progress(
-        xp, level, xp_to_reach(level), xp_to_reach(level + 1), s.current, s.freeze_available,
-        store.weekly_xp([learner_id], start, end).get(learner_id, 0), badges,
-        tuple(b for b in BADGES if b.id not in held), settings.time_zone,
-    )  # fmt: skip
+    week_xp = store.weekly_xp([learner_id], start, end).get(learner_id, 0)
+    rows = [(r.badge, r.evidence, r.awarded_at) for r in snap.badges]
+    return _progress(sum(snap.xp_held.values()), s, week_xp, rows, settings)
 
 
 def leaderboard(

@@ -12,6 +12,7 @@ from typing import Any
 
 from ai4d_core.domain.feedback import Feedback
 from ai4d_core.domain.quiz_progress import TopicEstimate
+from ai4d_core.services import progress_types
 
 
 class QuizError(ValueError):
@@ -126,6 +127,9 @@ class AnswerEffects:
 
     xp: int = 0  # XP this answer earned
     badges: tuple[str, ...] = ()  # the names of the badges it earned
+    progress: progress_types.Progress | None = (
+        None  # the learner's progress after it (None: read it, e.g. awards failed)
+    )
 
 
 NO_EFFECTS = AnswerEffects()

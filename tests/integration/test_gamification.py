@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -84,6 +85,11 @@ def test_resubmitting_and_replaying_an_answer_earn_xp_once(bank: Container) -> N
     first = _answer(bank, ada, turn, key_answer(item))
     assert first.effects.xp == xp_for(item.difficulty, 1.0) > 0
     assert "First right answer" in first.effects.badges
+    # the header's progress comes with the answer: what a fresh reading says, the new badge's time aside
+    carried, read = first.effects.progress, gamification.progress(bank, ada.id)
+    assert carried is not None and carried.xp == first.effects.xp > 0 and carried.week_xp == first.effects.xp
+    assert [(b.id, b.evidence) for b in carried.badges] == [(b.id, b.evidence) for b in read.badges] != []
+    assert replace(carried, badges=()) == replace(read, badges=())
     again = _answer(bank, ada, turn, key_answer(item))  # the same question answered again: a retry
     assert again.duplicate and again.effects == NO_EFFECTS
 
