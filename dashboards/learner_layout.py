@@ -78,7 +78,12 @@ def page_header(title: str, user: SessionUser, status: Any = None) -> pn.FlexBox
 
 
 class LearnerLayout(Viewer):
-    """Header, navigation buttons and the sections; `active` names the section shown."""
+    """Header, navigation buttons and the sections; `active` names the section shown.
+
+    A section is laid out the first time it is shown, not with the page: Bokeh walks every model of a page on
+    each change (Panel's link hooks and the document's model index), so a learner answering questions with the
+    other sections never opened pays for the Quiz section alone.
+    """
 
     title = param.String(default="AI4D learner")
     user = param.ClassSelector(class_=SessionUser, allow_None=NoNone)
@@ -94,12 +99,13 @@ class LearnerLayout(Viewer):
         }
         for name, button in self._buttons.items():
             button.on_click(partial(self._open, name))
+        self._views: dict[str, Any] = dict(self.sections)
         self._panes = {
             name: pn.Column(
-                pn.pane.Markdown(f"## {name}", css_classes=["ai4d-section-title"]), view,
+                pn.pane.Markdown(f"## {name}", css_classes=["ai4d-section-title"]),
                 sizing_mode="stretch_width", css_classes=[f"ai4d-section-{name.lower().replace(' ', '-')}"],
             )
-            for name, view in self.sections
+            for name in names
         }  # fmt: skip
         if self.active not in names:  # set once the buttons and panes exist (it runs `_show`)
             self.active = names[0] if names else ""
@@ -110,6 +116,9 @@ class LearnerLayout(Viewer):
 
     @param.depends("active", watch=True)
     def _show(self) -> None:
+        opening = self._panes.get(self.active)
+        if opening is not None and len(opening) == 1:  # only its title so far
+            opening.append(self._views[self.active])
         for name, button in self._buttons.items():
             button.color = "primary" if name == self.active else "light"
             self._panes[name].visible = name == self.active

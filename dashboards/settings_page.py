@@ -96,7 +96,6 @@ class SettingsView(Viewer):
     """The Settings section."""
 
     state = param.ClassSelector(class_=SettingsState, allow_None=NoNone)
-    _browser: Any = None  # Panel's BrowserInfo of this page, once laid out
 
     @param.depends("state.pseudonym", "state.saved")
     def _pseudonym(self) -> pn.viewable.Viewable:
@@ -130,8 +129,14 @@ class SettingsView(Viewer):
             return pn.Spacer(height=0)
         return markdown(self.state.message, css_classes=["ai4d-settings-message"])
 
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        # This page's: made with the page (in app(), where the current document is the page's); the section
+        # itself is laid out later, when first opened, possibly on a worker thread.
+        self._browser = pn.state.browser_info
+
     def _watch_browser(self) -> None:
-        info = self._browser = pn.state.browser_info  # this page's (it needs the page's document: built in app())
+        info = self._browser
         if info is None:
             return
         self.state.offer_browser_zone(info.timezone)
