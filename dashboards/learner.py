@@ -49,7 +49,6 @@ def app() -> pn.viewable.Viewable:
     cohorts = LearnerCohortsState(container=c, identity=identity, join_code=join_code)
     badges = BadgesState(container=c, identity=identity)
     settings = SettingsState(container=c, identity=identity)
-    settings_view = SettingsView(state=settings)
     privacy = PrivacyView.for_page(c, identity)
     privacy.state.param.watch(lambda event: privacy.state.param.update(ended=True) if event.new else None, "erased")
     page = LearnerLayout(
@@ -57,7 +56,7 @@ def app() -> pn.viewable.Viewable:
         status=HeaderStatus(state=badges),
         sections=list(zip(SECTIONS, [QuizView(state=quiz), HistoryView(state=history), ProfileView(state=profile),
                                      BadgesView(state=badges), LearnerCohortsView(state=cohorts),
-                                     settings_view, privacy],
+                                     SettingsView(state=settings), privacy],
                           strict=True)),
     )  # fmt: skip
     connect(profile, quiz, page)  # next steps open a quiz; new profile versions show by themselves
@@ -65,7 +64,6 @@ def app() -> pn.viewable.Viewable:
     settings.param.watch(lambda event: badges.load(), "saved")  # a new time zone or opt-in shows at once
     # Opening History shows the answers just given.
     page.param.watch(lambda event: history.load() if event.new == "History" else None, "active")
-    page.param.watch(lambda event: settings_view.opened() if event.new == "Settings" else None, "active")
     return guarded(
         identity, page, quiz, ["start", "submit", "next", "finish", "new_quiz", "abandon", "keep"],
         parts=[(history, ["refresh"]), (profile, ["refresh", "ask_review", "opened", "launch"]),

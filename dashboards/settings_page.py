@@ -142,11 +142,6 @@ class SettingsView(Viewer):
         self.state.offer_browser_zone(info.timezone)
         info.param.watch(lambda event: self.state.offer_browser_zone(event.new), "timezone")
 
-    def opened(self) -> None:
-        """The section was opened: offer the browser's zone again, in case its report came before the watch."""
-        if self._browser is not None and not self.state.browser_zone:
-            self.state.offer_browser_zone(self._browser.timezone)
-
     def __panel__(self) -> pn.Column:
         self._watch_browser()
         zone = pn.widgets.AutocompleteInput.from_param(

@@ -26,11 +26,10 @@ from ai4d_core.settings import Environment, Settings
 
 # Property tests on a busy machine (CI runs them after the browser tests): generation time is no failure (the
 # too_slow health check is about the machine, not the code), and a failure prints the blob that reproduces it.
-settings_profile = "ai4d"
 hypothesis_settings.register_profile(
-    settings_profile, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+    "ai4d", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
 )
-hypothesis_settings.load_profile(settings_profile)
+hypothesis_settings.load_profile("ai4d")
 
 # Tell Prefect not to phone home and keep its state under the test session's folder.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
