@@ -35,15 +35,12 @@ NO_COHORT = "You are in no cohort yet: the weekly leaderboard is per cohort."
 NOTICE_CSS = ":host { border-left: 4px solid #0b5394; padding-left: 8px; } p { color: #0b3d6e; font-weight: 600; }"
 
 
-def earned_notice(effects: AnswerEffects) -> pn.pane.HTML | None:
-    """ "+N XP" and "Badge earned: ..." after an answer, announced by screen readers (`role="status"`)."""
+def earned_html(effects: AnswerEffects) -> str:
+    """ "+N XP" and "Badge earned: ..." after an answer, announced by screen readers (`role="status"`); "" when
+    the answer earned nothing."""
     parts = [f"+{effects.xp} XP"] if effects.xp else []
     parts += [f"Badge earned: {name}" for name in effects.badges]
-    if not parts:
-        return None
-    text = " · ".join(html.escape(p) for p in parts)
-    return pn.pane.HTML(f'<p role="status">{text}</p>', stylesheets=[NOTICE_CSS], css_classes=["ai4d-earned"],
-                        sizing_mode="stretch_width")  # fmt: skip
+    return f'<p role="status">{" · ".join(html.escape(p) for p in parts)}</p>' if parts else ""
 
 
 def status_line(p: Progress | None, *, short: bool = False) -> str:
@@ -197,7 +194,7 @@ __all__ = [
     "BadgesView",
     "HeaderStatus",
     "connect",
-    "earned_notice",
+    "earned_html",
     "evidence_text",
     "status_line",
 ]

@@ -1,11 +1,13 @@
 # Panel's constructors take untyped **params:
 # mypy: disable-error-code="no-untyped-call"
 """The learner's Quiz section, its view: the start screen, the question with Submit, then its feedback and
-Next, the progress, and the summary at the end (`quiz_page.QuizState` holds and does everything)."""
+Next, the progress, and the summary at the end (`quiz_page.QuizState` holds and does everything).
+
+The question screen is made once per page: a new question replaces only its heading and widgets, and what
+follows the question is `quiz_answer_area.AnswerArea`, updated in place."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,9 +18,9 @@ from param.parameters import NoNone
 
 from ai4d_core.domain.feedback import Feedback
 from ai4d_core.domain.topics import topic_name
-from ai4d_core.services.quiz_types import Answered, QuizTurn, Summary
-from dashboards.badges_page import earned_notice
+from ai4d_core.services.quiz_types import QuizTurn, Summary
 from dashboards.common import format_number, markdown
+from dashboards.quiz_answer_area import AnswerArea
 from dashboards.quiz_page import QuizState
 from dashboards.quiz_text import escaped, feedback_text
 
@@ -32,16 +34,6 @@ STOPPED = {
     "max_items": "You reached the quiz's number of questions.",
     "pool_exhausted": "There are no more questions to ask on these topics for now.",
 }
-FIX_CSS = ":host { border-left: 4px solid #b3261e; padding-left: 8px; } p { color: #8c1d18; font-weight: 600; }"
-
-
-def alert(message: str) -> pn.pane.HTML:
-    """A fix-your-answer message that screen readers announce when it appears (`role="alert"`); the text is
-    escaped, so nothing in it becomes HTML."""
-    return pn.pane.HTML(
-        f'<p role="alert">{html.escape(message)}</p>', stylesheets=[FIX_CSS], css_classes=["ai4d-fix"],
-        sizing_mode="stretch_width",
-    )  # fmt: skip
 
 
 def _is_diagnostic(mode: str) -> bool:
@@ -54,27 +46,6 @@ def _is_practice(mode: str) -> bool:
 
 def _has_quiz(turn: QuizTurn | None, summary: Summary | None) -> bool:
     return turn is not None or summary is not None
-
-
-def _not_ready(ready: bool) -> bool:
-    return not ready
-
-
-def _progress(turn: QuizTurn, result: Answered | None) -> str:
-    """Answered so far and each topic's precision (after an answer: counting it)."""
-    p = result.next.progress if result is not None and isinstance(result.next, QuizTurn) else turn.progress
-    if result is not None and not isinstance(result.next, QuizTurn):
-        return f"**Progress:** {result.next.answered} answered: the quiz is over."
-    lines = [
-        f"**Progress:** {p.answered} answered (at most {p.max_items} questions). Precision: how far each topic's "
-        "estimate has come towards what this quiz aims for."
-    ]
-    lines += [
-        f"- {escaped(topic_name(t.topic))}: precision {round(t.precision * 100)}%"
-        + (f", {t.mastery}" if t.mastery else "")
-        for t in p.topics
-    ]
-    return "\n".join(lines)
 
 
 def feedback_pane(view: Mapping[str, Any], fb: Feedback, level: int = 4, **kwargs: Any) -> pn.Column:
@@ -124,45 +95,38 @@ class QuizView(Viewer):
             start, sizing_mode="stretch_width", css_classes=["ai4d-quiz-start"],
         )  # fmt: skip
 
-    def _question_screen(self) -> pn.Column:
-        """The question stays on screen (its widgets are not rebuilt); what follows it changes."""
-        s = self.state
-        turn, question = s.turn, s.question
-        assert turn is not None and question is not None
-        heading = pn.pane.Markdown(f"### Question {turn.position}", css_classes=["ai4d-question-number"])
-        return pn.Column(heading, question, self._answer_area, sizing_mode="stretch_width")
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._area = AnswerArea(state=self.state)
+        self._question = pn.Column(sizing_mode="stretch_width")  # the question's heading and widgets
+        self._question_screen = pn.Column(self._question, self._area, sizing_mode="stretch_width")
+        self._shown: object = None  # the `Question` whose widgets are on the question screen
+        self._summary = markdown("", css_classes=["ai4d-summary"], visible=False)
+        self._start = self._start_screen()  # the topics are read once, when the page's state is made
+        self._screen = pn.Column(self._start, self._question_screen, self._summary, sizing_mode="stretch_width")
+        self.state.param.watch(self._show_screen, ["turn", "question", "summary"])
+        self._show_screen()
 
-    @param.depends("state.result", "state.fix")
-    def _answer_area(self) -> pn.Column:
-        """A fix-your-answer message, Submit; then the feedback and Next; and the progress."""
-        s = self.state
-        turn = s.turn
-        if turn is None:
-            return pn.Column()
-        parts: list[Any] = []
-        if s.fix:
-            parts.append(alert(s.fix))
-        if s.result is None:
-            blocked = pn.bind(_not_ready, s.param.ready)  # enabled once the server holds an answer
-            parts.append(pn.widgets.Button.from_param(s.param.submit, color="primary", width=160, disabled=blocked))
-        else:
-            parts.append(feedback_pane(turn.question, s.result.feedback))
-            if (notice := earned_notice(s.result.effects)) is not None:  # +XP, "Badge earned: ..."
-                parts.append(notice)
-            event = s.param.next if isinstance(s.result.next, QuizTurn) else s.param.finish
-            parts.append(pn.widgets.Button.from_param(event, color="primary", width=180))
-        parts.append(markdown(_progress(turn, s.result), css_classes=["ai4d-progress"]))
-        return pn.Column(*parts, sizing_mode="stretch_width")
+    def _show_screen(self, *_: object) -> None:
+        """The question screen (its question replaced when it is a new one), the summary, or the start screen.
 
-    @param.depends("state.turn", "state.summary", "state.topics", "state.replacing")
-    def _screen(self) -> pn.viewable.Viewable:
+        The three screens stay in the page and only their visibility changes: taking a screen out of the page
+        while its panes' new texts were still on their way to the browser made Panel update a dropped model
+        (`KeyError` in `PaneBase._update_object`)."""
         s = self.state
-        if s.turn is not None and s.question is not None:
-            return self._question_screen()
-        if s.summary is not None:
-            return pn.Column(markdown(summary_markdown(s.summary), css_classes=["ai4d-summary"]),
-                             sizing_mode="stretch_width")  # fmt: skip
-        return self._start_screen()
+        asking = s.turn is not None and s.question is not None
+        if asking and s.question is not self._shown:
+            assert s.turn is not None
+            # A heading of its own, so that its number and the question reach the page in one change.
+            heading = pn.pane.Markdown(f"### Question {s.turn.position}", css_classes=["ai4d-question-number"])
+            self._question.objects = [heading, s.question]
+            self._shown = s.question
+        elif not asking and self._shown is not None:
+            self._question.objects, self._shown = [], None  # no old question left in the page, even hidden
+        self._question_screen.visible = asking
+        ended = not asking and s.summary is not None
+        self._summary.param.update(object=summary_markdown(s.summary) if ended and s.summary else "", visible=ended)
+        self._start.visible = not asking and not ended
 
     @param.depends("state.message", "state.confirming")
     def _notice(self) -> pn.viewable.Viewable:
@@ -182,4 +146,4 @@ class QuizView(Viewer):
         return pn.Column(self._notice, self._screen, new, sizing_mode="stretch_width", css_classes=["ai4d-quiz"])
 
 
-__all__ = ["CONFIRM_NEW", "NO_TOPICS", "QuizView", "alert", "feedback_pane", "summary_markdown"]
+__all__ = ["CONFIRM_NEW", "NO_TOPICS", "QuizView", "feedback_pane", "summary_markdown"]

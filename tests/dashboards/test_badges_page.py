@@ -77,7 +77,7 @@ def test_the_header_shows_xp_level_and_streak_after_an_answer_with_a_badge_notic
     xp = xp_for(item.difficulty, 1.0)
     shown = _text(header._line())
     assert f"Level 1 · {xp} XP · Streak: 1 day" in shown
-    notice = _html(QuizView(state=quiz)._answer_area())
+    notice = _html(QuizView(state=quiz)._area.__panel__())
     assert f'role="status">+{xp} XP · Badge earned: First right answer<' in notice
 
     page.active = "Badges"

@@ -18,8 +18,9 @@ from ai4d_core.services.quiz_types import QuizTurn
 from dashboards import common
 from dashboards.history_page import NO_HISTORY, HistoryState, HistoryView
 from dashboards.page_session import PageIdentity
+from dashboards.quiz_answer_area import alert_html
 from dashboards.quiz_page import ANSWER_FIRST, QuizState
-from dashboards.quiz_view import NO_TOPICS, QuizView, alert, summary_markdown
+from dashboards.quiz_view import NO_TOPICS, QuizView, summary_markdown
 
 pytestmark = pytest.mark.dashboards
 PASSWORD = "violet kettle drums at dawn"
@@ -71,7 +72,7 @@ def test_with_no_active_item_the_start_screen_says_so(clean: Container) -> None:
     identity, _ = _identity(clean)
     state = _page(clean, identity)
     assert state.topics == [] and state.turn is None
-    assert NO_TOPICS in _html_of(QuizView(state=state)._screen())
+    assert NO_TOPICS in _html_of(QuizView(state=state)._screen)
 
 
 def test_an_answer_gets_its_feedback_beside_the_question_then_the_next_question(bank: Container) -> None:
@@ -86,7 +87,7 @@ def test_an_answer_gets_its_feedback_beside_the_question_then_the_next_question(
 
     assert state.result is not None and state.result.feedback.correct
     assert state.question is not None and state.question.disabled, "the answer stays, read-only"
-    shown = _html_of(QuizView(state=state)._screen())
+    shown = _html_of(QuizView(state=state)._screen)
     assert "Question 1" in shown and "✔ Right" in shown and "Right answer:" in shown
     assert _item(bank, first).explanation.split("`")[0][:30] in shown
     state.param.trigger("next")
@@ -99,12 +100,12 @@ def test_submitting_nothing_asks_for_an_answer_with_the_question_number(bank: Co
     _start(state)
     state.param.trigger("submit")
     assert state.fix == ANSWER_FIRST.format(n=1) and state.result is None
-    (shown,) = QuizView(state=state)._answer_area().select(pn.pane.HTML)
+    (shown,) = [p for p in QuizView(state=state)._area.__panel__().select(pn.pane.HTML) if p.visible]
     assert shown.object == '<p role="alert">Question 1: answer the question first.</p>'
 
 
 def test_a_fix_message_is_escaped() -> None:
-    assert alert("Question 2: <b>12,5</b> & more").object == (
+    assert alert_html("Question 2: <b>12,5</b> & more") == (
         '<p role="alert">Question 2: &lt;b&gt;12,5&lt;/b&gt; &amp; more</p>'
     )
 
@@ -180,7 +181,7 @@ def test_a_quiz_ends_with_a_summary_that_claims_mastery_only_with_enough_evidenc
 
     assert state.summary is not None and state.turn is None
     (topic,) = state.summary.topics
-    shown = _html_of(QuizView(state=state)._screen())
+    shown = _html_of(QuizView(state=state)._screen)
     assert "Your results" in shown and "<td>Python</td>" in shown  # the topic in words
     assert topic.label in shown and (topic.mastery is None) == (topic.se > 0.5)
     assert summary_markdown(state.summary).count("|") > 8
