@@ -12,6 +12,7 @@ version number only (`profile_view.latest_version`) and reloads when it has grow
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import param
@@ -48,6 +49,7 @@ class ProfileState(PageState):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        self._loading = threading.Lock()  # a Refresh click and the periodic check run on different threads
         self.load()
 
     @property
@@ -61,20 +63,36 @@ class ProfileState(PageState):
 
     @param.depends("refresh", watch=True)
     def load(self) -> None:
+        with self._loading:
+            self._load()
+
+    def _load(self) -> None:
+        """Read the latest profile; the section is rebuilt only when something it shows has changed, so a
+        Refresh that brings nothing new (or the same version twice) never drops a button being clicked."""
         if not self._alive():
             return
         c, user = self.container, self.user
+        profile, points = profile_view.latest_profile(c, user), profile_view.ability_history(c, user)
+        zone, review = profile_view.time_zone(c, user), _review_state(self)
+        if (profile, points, zone) == (self.profile, self.points, self.zone):
+            self.review = review
+            return
         self.param.update(
-            profile=profile_view.latest_profile(c, user), points=profile_view.ability_history(c, user),
-            zone=profile_view.time_zone(c, user), opened="", evidence=None, evidence_error="",
-            review=_review_state(self),
-        )  # fmt: skip
+            profile=profile, points=points, zone=zone, opened="", evidence=None, evidence_error="", review=review
+        )
 
     def check_for_new(self) -> bool:
-        """Reload if a newer version has landed (a round trip for the version number only); True if it did."""
-        if self.ended or profile_view.latest_version(self.container, self.user) <= self.version:
+        """Reload if a newer version has landed (a round trip for the version number only); True if it did.
+
+        A Refresh may have shown that version while the number was on its way: then nothing is reloaded, since
+        a second rebuild of the section would drop a button the learner is clicking."""
+        if self.ended:
             return False
-        self.load()
+        latest = profile_view.latest_version(self.container, self.user)
+        with self._loading:
+            if latest <= self.version:
+                return False
+            self._load()
         return True
 
     def open_evidence(self, key: str) -> None:

@@ -197,6 +197,31 @@ def test_profile_text_is_escaped_and_only_catalogue_https_resources_are_links(cl
     assert html.escape(evil[:200]) in shown  # the next step's button label, as text
 
 
+def test_the_same_version_twice_rebuilds_the_section_once(clean: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Refresh click and the periodic check both bring a new version (in either order, or the click while
+    the check's number is on its way): the section is rebuilt once, so the learner's next click is not lost."""
+    identity = _identity(clean)
+    state = _profile_of(clean, identity, n=4)
+    rebuilds: list[int] = []
+    state.param.watch(lambda event: rebuilds.append(event.new["version"]), "profile")
+    clean.profiles.put({**(state.profile or {}), "version": 2})
+    assert state.check_for_new()
+    state.param.trigger("refresh")  # the click sent before the check's version reached the page
+    assert rebuilds == [2]
+
+    clean.profiles.put({**(state.profile or {}), "version": 3})
+    read = profile_view.latest_version
+
+    def number_then_refresh(c: Container, user: Any) -> int:
+        latest = read(c, user)
+        state.param.trigger("refresh")  # the click lands here, on another thread in a served page
+        return latest
+
+    monkeypatch.setattr(profile_view, "latest_version", number_then_refresh)
+    assert not state.check_for_new()
+    assert state.version == 3 and rebuilds == [2, 3]
+
+
 def test_a_new_version_appears_by_itself_and_ability_over_time_charts_both(clean: Container) -> None:
     identity = _identity(clean)
     state = _profile_of(clean, identity, n=4)
