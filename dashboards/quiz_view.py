@@ -100,7 +100,8 @@ class QuizView(Viewer):
         self._area = AnswerArea(state=self.state)
         self._question = pn.Column(sizing_mode="stretch_width")  # the question's heading and widgets
         self._question_screen = pn.Column(self._question, self._area, sizing_mode="stretch_width")
-        self._shown: object = None  # the `Question` whose widgets are on the question screen
+        # The `Question` on the question screen (`objects` holds its rendered layout, not the `Question`).
+        self._shown: object = None
         self._summary = markdown("", css_classes=["ai4d-summary"], visible=False)
         self._start = self._start_screen()  # the topics are read once, when the page's state is made
         self._screen = pn.Column(self._start, self._question_screen, self._summary, sizing_mode="stretch_width")

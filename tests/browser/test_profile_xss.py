@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.profile import Profile
@@ -81,33 +81,36 @@ def _bypass(rules: Profile, payloads: list[str], n: int) -> dict[str, Any]:
 FRESH_EVERY = 15  # versions shown in one document before a reload
 
 
+def _click_until(button: Locator, shown: Locator, *, attached: bool = False) -> None:
+    """Click `button` until `shown` is visible (or only attached): a click can be lost while the section is
+    rebuilt, so it is clicked again, never waited on forever."""
+
+    def see(timeout: float | None = None) -> None:  # None: Playwright's default
+        (expect(shown).to_be_attached if attached else expect(shown).to_be_visible)(timeout=timeout)
+
+    for _ in range(5):
+        button.click()
+        try:
+            see(timeout=20_000)
+            return
+        except AssertionError:
+            continue
+    see()
+
+
 def _show(c: Container, page: Page, learner_id: int, doc: dict[str, Any], version: int) -> None:
     c.profiles.put(json.loads(json.dumps({**doc, "learner_id": learner_id, "version": version}, default=str)))
     if version % FRESH_EVERY == 0:  # ~100 versions in one document grew its renderer past 2 GB until it stalled
         page.reload()
         page.get_by_role("button", name="Profile", exact=True).click()
     shown = page.get_by_text(re.compile(rf"^Profile version {version}[;.]"))
-    for _ in range(5):  # a click can be lost while the section is rebuilt: click again, never wait forever
-        page.get_by_role("button", name="Refresh profile").click()
-        try:
-            expect(shown).to_be_visible(timeout=20_000)
-            return
-        except AssertionError:
-            continue
-    expect(shown).to_be_visible()
+    _click_until(page.get_by_role("button", name="Refresh profile"), shown)
 
 
 def _open_evidence(page: Page) -> None:
-    """Open the first claim's evidence (clicked again if the click was lost, like `_show`'s Refresh)."""
-    shown = page.locator(".ai4d-evidence").first
-    for _ in range(5):
-        page.get_by_role("button", name=re.compile("^See question")).first.click()
-        try:
-            expect(shown).to_be_attached(timeout=20_000)
-            return
-        except AssertionError:
-            continue
-    expect(shown).to_be_attached()
+    """Open the first claim's evidence."""
+    button = page.get_by_role("button", name=re.compile("^See question")).first
+    _click_until(button, page.locator(".ai4d-evidence").first, attached=True)
 
 
 def test_no_llm_reply_or_hostile_profile_text_runs_a_script_on_the_profile_page(
