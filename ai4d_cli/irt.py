@@ -23,7 +23,7 @@ class PriorChoice(StrEnum):
 
 
 def _number(value: float) -> float | None:
-    return None if math.isnan(value) else round(float(value), 4)
+    return round(float(value), 4) if math.isfinite(value) else None
 
 
 def _warnings(matrix: ResponseMatrix, result: CalibrationResult, prior: PriorChoice) -> list[str]:
@@ -39,6 +39,11 @@ def _warnings(matrix: ResponseMatrix, result: CalibrationResult, prior: PriorCho
                     f"item {matrix.item_ids[item]!r}: every response is {kind}, so it has no finite "
                     "estimate (use --prior weak)"
                 )
+    for item in np.flatnonzero(np.isnan(result.b) & ~np.isnan(result.a)):
+        notes.append(
+            f"item {matrix.item_ids[item]!r}: no discrimination (a = 0), so b has no estimate "
+            "(more data, or --prior weak)"
+        )
     if not result.converged:
         notes.append(f"the EM did not converge in {result.iterations} EM steps")
     return notes
@@ -51,7 +56,7 @@ def calibrate(
         typer.Argument(
             exists=True,
             dir_okay=False,
-            help="Wide CSV: one row per examinee, one column per item (0, 1 or blank), optional freq column.",
+            help="Wide CSV: a row per examinee, a column per item (0, 1 or blank; NA is blank), optional freq column.",
         ),
     ],
     prior: Annotated[

@@ -173,7 +173,10 @@ def calibrate_2pl(
     a, d, quad = fitted.a, fitted.d, fitted.quadrature
     stats = e_step(resp, a, d, quad)
     se_a, se_b, exact = standard_errors(resp, stats, a, d, quad.nodes, free, item_prior, (person_idx, item_idx), score)
-    b = -d / a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = -d / a
+    undefined = ~np.isfinite(b)  # a = 0: the item does not discriminate, so it has no location
+    b[undefined] = se_b[undefined] = np.nan
     fit = rmsd_fit(stats, a, d, quad.nodes)
     unseen = counts == 0
     a[unseen] = b[unseen] = fit[unseen] = np.nan

@@ -138,9 +138,9 @@ def standard_errors(
         return se_a, se_b, True
     p = _icc(a, d, nodes)
     _, _, _, paa, pad, pdd = prior.terms(a[free], d[free], free)
-    grad_b = np.stack([d[free] / a[free] ** 2, -1.0 / a[free]], axis=1)  # ∂b/∂(a, d)
     exact = nodes.size * resp.n_persons * free.size**2 <= FULL_INFORMATION_BUDGET
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # a = 0 leaves b, and its SE, undefined
+        grad_b = np.stack([d[free] / a[free] ** 2, -1.0 / a[free]], axis=1)  # ∂b/∂(a, d)
         if exact:
             info = _full_information(resp, stats, p, nodes, free)
             idx = np.arange(free.size)

@@ -3,7 +3,10 @@
 One row per examinee, one column per item (the header holds the item ids), cells `0`, `1` or blank (not
 presented); an optional `freq` column (any case) counts identical rows (a whole number; 0 drops the row).
 Commas, semicolons or tabs separate the cells (detected from the header). A row that answers no item is
-skipped. Every problem is refused with its line and column: a cell that is not 0, 1 or blank, a bad `freq`,
+skipped. Files as R and pandas write them are read too: `NA`, `NaN` and `nan` are blanks, `1.0` and `0.0`
+(a float column, as pandas writes one with gaps) are 1 and 0, `3.0` is a frequency of 3, and a first column
+with an empty header (the row names of R's `write.csv`, the index of pandas' `to_csv`) is left out.
+Every problem is refused with its line and column: a cell that is not 0, 1 or blank, a bad `freq`,
 an empty or duplicate header, a row of the wrong length, no items, no rows, an item nobody answered.
 """
 
@@ -19,7 +22,7 @@ from numpy.typing import NDArray
 __all__ = ["ResponseMatrix", "ResponseMatrixError", "parse_response_matrix"]
 
 FREQ_COLUMN = "freq"
-_CELLS = {"0": 0.0, "1": 1.0}
+_MISSING = frozenset({"", "na", "nan"})
 
 
 class ResponseMatrixError(ValueError):
@@ -43,8 +46,28 @@ def _delimiter(header_line: str) -> str:
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
-def _header(cells: list[str]) -> tuple[list[str], int | None]:
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _score(cell: str) -> float | None:
+    """0.0 or 1.0; None for a blank; raises `ValueError` for anything else."""
+    text = cell.strip()
+    if text.lower() in _MISSING:
+        return None
+    value = _number(text)
+    if value not in (0.0, 1.0) or not text.replace(".", "", 1).isdigit():
+        raise ValueError(text)
+    return value
+
+
+def _header(cells: list[str]) -> tuple[list[str], int | None, int | None]:
+    """The column names, the `freq` column and the row-label column (an empty first header), if any."""
     names = [c.strip() for c in cells]
+    label_col = 0 if len(names) > 1 and not names[0] else None
     freq_at = [i for i, name in enumerate(names) if name.lower() == FREQ_COLUMN]
     if len(freq_at) > 1:
         raise ResponseMatrixError(
@@ -52,21 +75,24 @@ def _header(cells: list[str]) -> tuple[list[str], int | None]:
         )
     seen: dict[str, int] = {}
     for col, name in enumerate(names, start=1):
+        if col - 1 == label_col:
+            continue
         if not name:
             raise ResponseMatrixError(f"line 1, column {col}: empty item id")
         if name in seen:
             raise ResponseMatrixError(f"line 1: duplicate column {name!r} (columns {seen[name]} and {col})")
         seen[name] = col
-    if len(names) - len(freq_at) == 0:
+    if len(names) - len(freq_at) - (label_col is not None) == 0:
         raise ResponseMatrixError("line 1: no item columns")
-    return names, (freq_at[0] if freq_at else None)
+    return names, (freq_at[0] if freq_at else None), label_col
 
 
 def _frequency(cell: str, line: int) -> int:
     text = cell.strip()
-    if not text.isdigit():
+    value = _number(text) if text.replace(".", "", 1).isdigit() else None
+    if value is None or not value.is_integer():
         raise ResponseMatrixError(f"line {line}, column '{FREQ_COLUMN}': {cell!r} is not a whole number >= 0")
-    return int(text)
+    return int(value)
 
 
 def parse_response_matrix(text: str) -> ResponseMatrix:
@@ -76,8 +102,8 @@ def parse_response_matrix(text: str) -> ResponseMatrix:
     if not lines or not lines[0].strip():
         raise ResponseMatrixError("line 1: no header (expected the item ids)")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
-    names, freq_col = _header(next(reader))
-    item_cols = [i for i in range(len(names)) if i != freq_col]
+    names, freq_col, label_col = _header(next(reader))
+    item_cols = [i for i in range(len(names)) if i not in (freq_col, label_col)]
     persons: list[int] = []
     items: list[int] = []
     scores: list[float] = []
@@ -92,12 +118,14 @@ def parse_response_matrix(text: str) -> ResponseMatrix:
         freq = 1 if freq_col is None else _frequency(cells[freq_col], line)
         answered = []
         for item, col in enumerate(item_cols):
-            cell = cells[col].strip()
-            if not cell:
-                continue
-            if cell not in _CELLS:
-                raise ResponseMatrixError(f"line {line}, column {names[col]!r}: {cells[col]!r} is not 0, 1 or blank")
-            answered.append((item, _CELLS[cell]))
+            try:
+                score = _score(cells[col])
+            except ValueError:
+                raise ResponseMatrixError(
+                    f"line {line}, column {names[col]!r}: {cells[col]!r} is not 0, 1 or blank"
+                ) from None
+            if score is not None:
+                answered.append((item, score))
         if freq == 0 or not answered:
             continue
         for item, score in answered:

@@ -90,7 +90,11 @@ def test_missing_cells_and_an_all_correct_item(runner: CliRunner, tmp_path: Path
     ("text", "message"),
     [
         ("q1,q2\n1,0\n0,x\n", "line 3, column 'q2': 'x' is not 0, 1 or blank"),
-        ("q1,q2\n1,0\n0,NA\n", "line 3, column 'q2': 'NA' is not 0, 1 or blank"),
+        ("q1,q2\n1,0\n0,2\n", "line 3, column 'q2': '2' is not 0, 1 or blank"),
+        ("q1,q2\n1,0\n0,1.5\n", "line 3, column 'q2': '1.5' is not 0, 1 or blank"),
+        ("q1,q2\n1,0\n0,1e0\n", "line 3, column 'q2': '1e0' is not 0, 1 or blank"),
+        (",q1,q2\n1,1,\n2,0,\n", "column 3 ('q2'): no responses"),
+        (",,q2\n1,1,0\n", "line 1, column 2: empty item id"),
         ("q1,q2,q1\n1,0,1\n", "line 1: duplicate column 'q1' (columns 1 and 3)"),
         ("q1,,q3\n1,0,1\n", "line 1, column 2: empty item id"),
         ("freq\n3\n", "line 1: no item columns"),
@@ -114,3 +118,29 @@ def test_semicolons_and_a_byte_order_mark_are_read(runner: CliRunner, tmp_path: 
     path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
     out = json.loads(runner.invoke(app, ["irt", "calibrate", str(path), "--json"]).stdout)
     assert out["items"][2]["id"] == "item3" and out["items"][2]["b"] == pytest.approx(-0.2799, abs=0.001)
+
+
+def test_files_written_by_r_and_pandas_read_as_the_same_data(runner: CliRunner, tmp_path: Path) -> None:
+    plain = json.loads(runner.invoke(app, ["irt", "calibrate", str(LSAT), "--json"]).stdout)
+    header, *rows = LSAT.read_text().splitlines()
+    # R's write.csv: quoted header, a row-name column with an empty header, NA for a missing cell
+    r_rows = [f'"{n}",{row}' for n, row in enumerate(rows, start=1)] + [f'"{len(rows) + 1}",NA,NA,NA,NA,NA,7']
+    r_file = _csv(tmp_path, '"",' + ",".join(f'"{h}"' for h in header.split(",")) + "\n" + "\n".join(r_rows) + "\n")
+    from_r = runner.invoke(app, ["irt", "calibrate", r_file, "--json"])
+    assert from_r.exit_code == 0, from_r.output
+    # pandas' to_csv of a float frame (what a column with gaps becomes): 1.0 / 0.0 cells, 3.0 frequencies
+    pandas_rows = [",".join(f"{float(c):.1f}" for c in row.split(",")) for row in rows]
+    pandas_file = tmp_path / "pandas.csv"
+    pandas_file.write_text(header + "\n" + "\n".join(pandas_rows) + "\n", encoding="utf-8")
+    from_pandas = runner.invoke(app, ["irt", "calibrate", str(pandas_file), "--json"])
+    assert from_pandas.exit_code == 0, from_pandas.output
+    assert json.loads(from_r.stdout) == plain == json.loads(from_pandas.stdout)
+
+
+def test_an_item_that_does_not_discriminate_has_no_location(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["irt", "calibrate", _csv(tmp_path, "q1,q2\n1,0\n0,1\n"), "--json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)["items"]  # strict JSON: no Infinity, no NaN
+    assert [(i["a"], i["b"], i["se_b"]) for i in items] == [(0.0, None, None)] * 2
+    assert "item 'q1': no discrimination (a = 0), so b has no estimate" in result.stderr
+    assert "RuntimeWarning" not in result.stderr
