@@ -39,9 +39,9 @@ def _warnings(matrix: ResponseMatrix, result: CalibrationResult, prior: PriorCho
                     f"item {matrix.item_ids[item]!r}: every response is {kind}, so it has no finite "
                     "estimate (use --prior weak)"
                 )
-    for item in np.flatnonzero(np.isnan(result.b) & ~np.isnan(result.a)):
+    for flat in np.flatnonzero(np.isnan(result.b) & ~np.isnan(result.a)):
         notes.append(
-            f"item {matrix.item_ids[item]!r}: no discrimination (a = 0), so b has no estimate "
+            f"item {matrix.item_ids[flat]!r}: no discrimination (a = 0), so b has no estimate "
             "(more data, or --prior weak)"
         )
     if not result.converged:
