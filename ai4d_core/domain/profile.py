@@ -23,6 +23,7 @@ LEVEL_LABELS = {1: "Beginner", 2: "Novice", 3: "Intermediate", 4: "Advanced", 5:
 RULES_VERSION = "rules-3"
 MasteryLabel = Literal["novice", "developing", "proficient", "mastered", "not enough evidence yet"]
 DEFAULT_HOURS_PER_WEEK = 5.0  # a learner who has not said how many hours a week they have
+REFUSED_TEXT_MAX = 4000  # characters of a refused LLM reply kept for review (a 1 MB reply is cut)
 MIN_HOURS_PER_WEEK, MAX_HOURS_PER_WEEK = 1.0, 40.0  # the range a plan is sized in
 
 
@@ -109,6 +110,11 @@ class Profile(_Model):
     next_steps: list[NextStep]
     narrative: str = Field(max_length=1200)
     provenance: Provenance
+    refused_llm_text: str | None = Field(
+        default=None,
+        max_length=REFUSED_TEXT_MAX,
+        description="the LLM's reply the validator refused, as plain text (cut), for the educators' review queue",
+    )
 
     @field_validator("next_steps", mode="before")
     @classmethod

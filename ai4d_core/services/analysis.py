@@ -11,6 +11,7 @@ lists those profiles for a re-run once one is; "llm: <error>" when the call fail
 from __future__ import annotations
 
 import gc
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from ai4d_core.adapters.sql import analysis as sql
 from ai4d_core.adapters.sql import profile_inputs
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain import profile_check
-from ai4d_core.domain.profile import Profile
+from ai4d_core.domain.profile import REFUSED_TEXT_MAX, Profile
 from ai4d_core.domain.profile_rules import analyze
 from ai4d_core.llm import profile_prompt as prompt
 from ai4d_core.llm.client import ChatRequest, ChatResult, LlmClient
@@ -31,6 +32,7 @@ from ai4d_core.llm.client import ChatRequest, ChatResult, LlmClient
 CHUNK = 200  # learners read, written by the LLM (concurrently) and saved per round
 NOT_CONFIGURED = "llm: not configured"
 MAX_REASON_CHARS = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # kept: tab and line feed
 Progress = Callable[["WriteReport", int], None]  # (counts so far, learners in the run)
 
 
@@ -179,7 +181,7 @@ def _merged(
                 job.rules, result.content, model=model, prompt_version=prompt.PROMPT_VERSION, data=job.data
             )
         except profile_check.ProfileRefused as exc:
-            yield fallback(job.rules, f"llm: refused: {exc}")
+            yield fallback(job.rules, f"llm: refused: {exc}", refused_text=result.content)
         except Exception as exc:  # a bug in the check must not cost the batch: this learner falls back
             yield fallback(job.rules, f"llm: refused: the check failed ({type(exc).__name__})")
 
@@ -192,12 +194,20 @@ def _request(job: ProfileJob) -> ChatRequest | None:
     return ChatRequest(messages, prompt.SCHEMA_NAME, prompt.schema(), prompt.PROMPT_VERSION)
 
 
-def fallback(rules: Profile, reason: str | None) -> Profile:
-    """The rules' profile, with why the LLM's text is not in it (None: the rules were asked for)."""
+def fallback(rules: Profile, reason: str | None, *, refused_text: str | None = None) -> Profile:
+    """The rules' profile, with why the LLM's text is not in it (None: the rules were asked for) and, for a
+    refused reply, that reply as plain text for the review queue (control characters dropped, cut to a cap)."""
     if reason is None:
         return rules
-    reason = reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
-    return rules.model_copy(update={"provenance": rules.provenance.model_copy(update={"fallback_reason": reason})})
+    provenance = rules.provenance.model_copy(update={"fallback_reason": _cut(reason, MAX_REASON_CHARS)})
+    kept = _CONTROL.sub("", refused_text or "").strip()
+    return rules.model_copy(
+        update={"provenance": provenance, "refused_llm_text": _cut(kept, REFUSED_TEXT_MAX) if kept else None}
+    )
+
+
+def _cut(text: str, cap: int) -> str:
+    return text if len(text) <= cap else text[: cap - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 def relay_outbox(c: Container, batch: int = 500) -> tuple[int, int]:

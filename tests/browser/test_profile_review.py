@@ -22,6 +22,7 @@ from tests.flow_runner import prefect_environment, served_analyze_profiles
 from tests.llm_server import FakeLlm
 
 pytestmark = pytest.mark.browser
+HOSTILE_REPLY = '{"narrative": "<img src=x onerror=\\"window.__xss=1\\"> [link](javascript:alert(1))"}'
 HOSTILE_NOTE = '<img src=x onerror="window.__xss=1"> please **check** my path'
 EDUCATOR = next((email, password) for email, password, role in DEMO_ACCOUNTS if role == "educator")
 
@@ -86,6 +87,18 @@ def test_the_educator_reruns_a_fallback_profile_and_watches_it_finish(
             page.get_by_label("Outcome").select_option("kept")
             page.get_by_role("button", name="Resolve").click()
             expect(page.get_by_text("Request resolved: profile kept.")).to_be_visible()
+
+            # A reply the validator refused is kept for review and shown beside the rules' text, as text.
+            other = clean.users.by_email(learner_email(3))
+            latest = clean.profiles.latest(other.id) if other else None
+            assert other is not None and latest is not None
+            latest = {k: v for k, v in latest.items() if k != "_id"}
+            latest["provenance"]["fallback_reason"] = "llm: refused: narrative: carries markup or a link"
+            clean.profiles.put(latest | {"version": latest["version"] + 1, "refused_llm_text": HOSTILE_REPLY})
+            page.get_by_role("button", name="Refresh").click()
+            page.get_by_label("Learner to review").select_option(label=f"{other.display_name} (learner {other.id})")
+            expect(page.get_by_text("By the LLM (the LLM's refused reply)")).to_be_visible()
+            expect(page.locator(".ai4d-review-text", has_text=HOSTILE_REPLY)).to_be_visible()
             assert page.evaluate("window.__xss") is None
             context.close()
 

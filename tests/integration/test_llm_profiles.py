@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.domain.profile import Profile
+from ai4d_core.domain.profile import REFUSED_TEXT_MAX, Profile
 from ai4d_core.services import analysis
 from ai4d_core.services.accounts import create_user
 from ai4d_core.services.demo import seed_demo
@@ -140,6 +140,24 @@ def test_one_learners_failure_never_stops_the_batch(learners: Container, fake: F
     ]
 
 
+def test_a_refused_reply_is_kept_as_text_for_the_review_queue_and_a_failed_call_keeps_nothing(
+    learners: Container, fake: FakeLlm
+) -> None:
+    huge = '{"narrative": "<script>alert(1)</script>\x00' + "x" * 1_000_000 + '"}'
+    markup = '{"narrative": "<img src=x onerror=alert(1)>"}'
+    fake.reply_profile(markup, huge)  # the first two requests
+    with _with_llm(learners, fake.url) as c:
+        analysis.analyze_profiles(c)
+    kept = sorted((p.refused_llm_text or "" for p in _profiles(learners) if p.provenance.source == "rules"), key=len)
+    assert kept[0] == markup  # as text: the queue escapes it (tests/integration/test_profile_review.py)
+    assert len(kept[1]) == REFUSED_TEXT_MAX and kept[1].startswith('{"narrative": "<script>alert(1)</script>xxx')
+    assert kept[1].endswith("x\N{HORIZONTAL ELLIPSIS}") and len(kept) == 2
+    assert all(p.refused_llm_text is None for p in _profiles(learners) if p.provenance.source == "llm")
+
+    rules = analysis.write_texts(None, [analysis.ProfileJob(_profiles(learners)[0])])  # no LLM: nothing refused
+    assert rules[0].refused_llm_text is None
+
+
 def test_no_llm_configured_gives_rules_profiles_saying_so_unless_rules_were_asked_for(learners: Container) -> None:
     assert learners.settings.llm_base_url is None
     report = analysis.analyze_profiles(learners)
@@ -168,9 +186,10 @@ def test_an_answer_that_gives_instructions_changes_nothing(clean: Container, fak
     assert refused.provenance.source == "rules" and "llm: refused" in (refused.provenance.fallback_reason or "")
     assert written.provenance.source == "llm"
     assert _facts(refused) == _facts(written) == _facts(rules)
-    for profile in (refused, written):
-        text = profile.model_dump_json().casefold()
+    for profile in (refused, written):  # what the learner reads: the refused reply is kept apart, for educators
+        text = profile.model_dump_json(exclude={"refused_llm_text"}).casefold()
         assert "ignore previous" not in text and "full marks" not in text and "expert in every" not in text
+    assert "full marks" in (refused.refused_llm_text or "") and written.refused_llm_text is None
     prompt = fake.profile_prompts[-1]
     assert "Mallory" not in prompt and "mallory@example.org" not in prompt
     data = prompt.partition("<learner_data>")[2].partition("</learner_data>")[0]
