@@ -196,6 +196,7 @@ def documents(
             "provenance": {
                 **provenance, "evidence_from": first[k], "evidence_to": last_at[k], "n_responses": n_latest[k]
             },
+            "refused_llm_text": None,
         })  # fmt: skip
     return docs
 
