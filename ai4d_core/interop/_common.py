@@ -154,6 +154,9 @@ def key_terms(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple((w,) for w in words[:MAX_CONCEPTS])
 
 
+MOODLE_NO_WORD_LIMIT = 2000  # a Moodle essay has no word limit unless it sets one: AI4D's largest
+
+
 def open_response_fields(model_answer: str | None, stem: str) -> dict[str, Any]:
     """An open response's rubric when the source has none: one criterion, `Covers the model answer`, whose
     concepts are the key terms of the model answer (of the stem when there is no model answer)."""
@@ -185,8 +188,8 @@ def numeric_bounds(answer: Any) -> tuple[float, float]:
     return float(answer.value), float(tolerance)
 
 
-def validate(data: dict[str, Any], where: str) -> Item | str:
-    """The validated item, or a one-line reason naming `where`."""
+def validate(data: dict[str, Any], where: str = "") -> Item | str:
+    """The validated item, or a one-line reason (naming `where` when given)."""
     try:
         return parse_item(data)
     except ValidationError as exc:
@@ -194,4 +197,5 @@ def validate(data: dict[str, Any], where: str) -> Item | str:
         for err in exc.errors()[:3]:
             loc = ".".join(str(p) for p in err["loc"][1:]) or "item"
             parts.append(f"{loc}: {err['msg']}")
-        return f"{where}: " + "; ".join(parts)
+        reason = "; ".join(parts)
+        return f"{where}: {reason}" if where else reason

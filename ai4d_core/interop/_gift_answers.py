@@ -157,7 +157,7 @@ def _numeric_answer(text: str) -> dict[str, Any] | None:
         low, high = php_number(text[:dots]), php_number(text[dots + 2 :])
         if low is None or high is None:
             raise QuestionError(f"numerical range {text!r} is not two numbers")
-        return {"low": low, "high": high}
+        return {"low": min(low, high), "high": max(low, high)}  # Moodle's margin is |max - min| / 2
     value_text, tolerance_text = text.split(":", 1) if text.find(":") > 0 else (text, "0")
     tolerance = php_number(tolerance_text)
     if tolerance is None:

@@ -18,6 +18,8 @@ GRADE_LIST = "100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30,
     "12.5, 11.11111, 10, 5, 0 and the same negated"  # fmt: skip
 _PHP_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 IDNUMBER_TAG = "moodle-idnumber:"
+_NAME_MARKUP = re.compile(r"<[A-Za-z/!][^>]*>")
+NO_QUESTIONS = "the file holds no question (Moodle refuses it too: there are no questions in the import file)"
 
 
 class QuestionError(Exception):
@@ -32,6 +34,11 @@ class QuestionError(Exception):
 
 def unsupported(message: str) -> QuestionError:
     return QuestionError(f"AI4D cannot carry this: {message}", unsupported=True)
+
+
+def question_name(raw: str) -> str:
+    """A question name as Moodle keeps it (clean_question_name): tags dropped (`a < b` stays), trimmed."""
+    return _NAME_MARKUP.sub("", raw).strip()
 
 
 def php_number(text: str) -> float | None:
@@ -103,9 +110,9 @@ class Gatherer:
             fields = draft.fields
             if draft.idnumber and draft.idnumber != item_id:  # the exact Moodle idnumber is kept as a tag
                 fields = fields | {"tags": (*fields.get("tags", ()), IDNUMBER_TAG + draft.idnumber)}
-            result = validate(fields | {"id": item_id}, draft.where)
-            if isinstance(result, str):
-                self.problems.append((draft.order, result))
+            result = validate(fields | {"id": item_id})
+            if isinstance(result, str):  # Moodle imports it, but it goes beyond what an AI4D item holds
+                self.refused(draft.order, draft.where, unsupported(f"beyond an AI4D {fields['type']} item: {result}"))
             else:
                 items.append(result)
         if self.problems:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ai4d_core.interop._cloze import parse_cloze
-from ai4d_core.interop._common import open_response_fields
+from ai4d_core.interop._common import MOODLE_NO_WORD_LIMIT, open_response_fields
 from ai4d_core.interop._importing import MatchGrades, QuestionError, match_grade, php_number, unsupported
 from ai4d_core.interop._moodle_grading import multiple_choice, numeric_answers, short_answers, single_choice
 from ai4d_core.interop._text import XML_FORMATS, MediaError, to_text
@@ -180,8 +180,7 @@ def essay(q: Question) -> Fields:
         notes.append("the response template is not carried")
     model = q.text("graderinfo", "the grader information") or q.text("generalfeedback", "the general feedback")
     fields = {"type": "open_response", **open_response_fields(model, q.text("questiontext", "the question text"))}
-    if maximum := _number(q, "maxwordlimit"):
-        fields["max_words"] = maximum
+    fields["max_words"] = _number(q, "maxwordlimit") or MOODLE_NO_WORD_LIMIT
     return fields, notes
 
 

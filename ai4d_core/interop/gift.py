@@ -16,22 +16,25 @@ essay's model answer); `#feedback` follows an answer. Escapes: `\\~ \\= \\# \\{ 
 Grades must be Moodle's (`GRADE_LIST` in `_importing`): `%33%` refuses the file, as Moodle does, unless
 `match_grades="nearest"`. A text's format prefix (`[html]`, `[moodle]`, `[plain]`, `[markdown]`) sets how it
 becomes AI4D text (see `_text`); the stem's format is the default of the other texts of its question.
-An item's id is the idnumber when a valid id, else the title (slugified), else `gift-<hash of the stem>`; an
-idnumber that is no valid id is kept as the tag `moodle-idnumber:<idnumber>`. Duplicates get `-2`, `-3`...
+An item's id is the idnumber when a valid id, else the title (tags dropped as Moodle does, slugified), else
+`gift-<hash of the stem>`; an idnumber that is no valid id is kept as the tag `moodle-idnumber:<idnumber>`.
+Duplicates get `-2`, `-3`...
 
 What AI4D cannot carry, and so refuses (or leaves out with `skip_unsupported=True`, listed in `skipped`):
-descriptions (no answer block), images, media and files, several 100% answers in a one-answer question,
-multiple-answer grades not adding up to 100%, numerical answers `*` worth marks, numerical questions without a
-100% answer. What imports but is not carried (listed per question in `notes`): per-answer feedback of single
-choice and true/false, partial credit and penalties on the other answers of a one-answer question (penalties
-become AI4D's -1/(n-1) when every wrong answer has one), answers worth 0% and their feedback (the `*` catch-all),
-negative grades of short and numerical answers, the "first matching answer" rule when answers are not in
-decreasing order of grade. Never carried: level, difficulty, subtopic, version (the caller's defaults).
+descriptions (no answer block), questions without text, images, media and files, several 100% answers in a
+one-answer question, multiple-answer grades not adding up to 100%, numerical answers `*` worth marks, numerical
+questions without a 100% answer, and anything beyond the limits of an AI4D item (say 9 options, or two alike).
+What imports but is not carried (listed per question in `notes`): per-answer feedback of single choice and
+true/false, partial credit and penalties on the other answers of a one-answer question (penalties become AI4D's
+-1/(n-1) when every wrong answer has one), answers worth 0% and their feedback (the `*` catch-all), negative
+grades of short and numerical answers, the "first matching answer" rule when answers are not in decreasing order
+of grade. Never carried: level, difficulty, subtopic, version (the caller's defaults).
 Where Moodle's own reading is an accident, AI4D refuses with the reason: a numerical answer that is no number
 (Moodle stores `*`, accepting anything), a second `{...}` block or an unescaped brace in a text, and lines after
 `$CATEGORY:` in the same block (Moodle reads them as part of the category name). Lines keep their indentation.
-Moodle refuses, and so does AI4D: braces that do not pair, fewer than two choices or pairs, a pair without
-`->`, a weight or margin that is no number, a grade not in Moodle's list, a short answer without a 100% answer.
+Moodle refuses, and so does AI4D: a file without any question, braces that do not pair, fewer than two choices or
+pairs, a pair without `->`, a weight or margin that is no number, a grade not in Moodle's list, a short answer
+without a 100% answer.
 """
 
 from __future__ import annotations
@@ -43,9 +46,24 @@ from typing import Any
 from ai4d_core.domain.item_base import ItemStatus
 from ai4d_core.domain.items import Item
 from ai4d_core.interop import _gift_answers as answers
-from ai4d_core.interop._common import GiftError, ImportOptions, open_response_fields, topic_from_category
+from ai4d_core.interop._common import (
+    MOODLE_NO_WORD_LIMIT,
+    GiftError,
+    ImportOptions,
+    open_response_fields,
+    topic_from_category,
+)
 from ai4d_core.interop._gift_writer import to_gift
-from ai4d_core.interop._importing import BankImport, Draft, Gatherer, MatchGrades, QuestionError, unsupported
+from ai4d_core.interop._importing import (
+    NO_QUESTIONS,
+    BankImport,
+    Draft,
+    Gatherer,
+    MatchGrades,
+    QuestionError,
+    question_name,
+    unsupported,
+)
 
 _PROTECT = {"\\": "\ue000", "~": "\ue001", "=": "\ue002", "#": "\ue003", "{": "\ue004", "}": "\ue005", ":": "\ue006"}
 _RESTORE = str.maketrans({v: k for k, v in _PROTECT.items()} | {"\ue007": "\n"})
@@ -53,7 +71,7 @@ _PRIVATE = dict.fromkeys(range(0xE000, 0xE008))
 _ESCAPE = re.compile(r"\\([\\~=#{}:n])")
 _TRUE_FALSE = re.compile(r"T|TRUE|F|FALSE")
 _ID = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
-_TAG = re.compile(r"\[tag:((?:\\\]|[^\]<>\x00-\x1f\x7f])+)\]")
+_TAG = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f])+)\]")
 BLANK = "_____"
 
 
@@ -156,10 +174,14 @@ def _answered(
     stem = answers.text_of(stem_raw.strip(), "moodle", _restore, "the question text")
     explanation = answers.text_of(general.strip(), fmt, _restore, "the general feedback")
     if not stem:
-        raise QuestionError("the question has no text")
+        raise unsupported("a question without text (an AI4D item needs a stem)")
     notes: list[str] = []
     if not answertext:
-        fields: dict[str, Any] = {"type": "open_response", **open_response_fields(explanation, stem)}
+        fields: dict[str, Any] = {
+            "type": "open_response",
+            **open_response_fields(explanation, stem),
+            "max_words": MOODLE_NO_WORD_LIMIT,
+        }
     elif answertext.startswith("#"):
         fields, notes = answers.numerical(answertext, fmt, _restore, grades)
     elif "~" in answertext:
@@ -188,7 +210,10 @@ def read_gift(
     options = ImportOptions("gift", default_topic, default_level, status, language)
     gathered = Gatherer(GiftError, "gift", skip_unsupported)
     topic = options.default_topic
-    for block in _blocks(text):
+    blocks = _blocks(text)
+    if not blocks:
+        raise GiftError([f"file: {NO_QUESTIONS}"])
+    for block in blocks:
         body = "\n".join(line for _, line in block.lines).strip()
         if body.startswith("$CATEGORY:"):
             category = _restore(body.removeprefix("$CATEGORY:")).strip()
@@ -208,14 +233,14 @@ def read_gift(
             continue
         idnumber, tags = idnumber_and_tags("\n".join(block.comments))
         fields = question.fields | {"tags": tuple(tags)}
-        gathered.drafts.append(Draft(block.first, f"{where}: {fields['type']} question", title, idnumber, fields))
+        gathered.drafts.append(Draft(block.first, where, title, idnumber, fields))
         gathered.note(where, question.notes)
     return gathered.result()
 
 
 def _title_of(body: str) -> str | None:
     end = body.find("::", 2) if body.startswith("::") else -1
-    return (_restore(body[2:end]).strip() or None) if end > 0 else None
+    return (question_name(_restore(body[2:end])) or None) if end > 0 else None
 
 
 def parse_gift(

@@ -10,23 +10,25 @@ answers, see `_cloze`) and `ordering` (qtype_ordering: the answers in their righ
 Texts follow Moodle's formats per element: a `<questiontext>` without `format` is html (entities decoded, tags
 dropped: see `_text`); the other texts default to the question text's format. Grades must be Moodle's
 (`GRADE_LIST` in `_importing`; `fraction="33"` refuses the file, as Moodle does, unless
-`match_grades="nearest"`). `<generalfeedback>` is the explanation; `<tags>` the tags; `<idnumber>`, when a valid
-id, the id (the export writes it), else the `<name>` as in GIFT, and an idnumber that is no valid id is kept as
-the tag `moodle-idnumber:<idnumber>`.
+`match_grades="nearest"`). `<generalfeedback>` is the explanation; `<tags>` and `<coursetags>` the tags;
+`<idnumber>`, when a valid id, the id (the export writes it), else the `<name>` (tags dropped, as Moodle does) as
+in GIFT, and an idnumber that is no valid id is kept as the tag `moodle-idnumber:<idnumber>`.
 
 What AI4D cannot carry, and so refuses (or leaves out with `skip_unsupported=True`, listed in `skipped`):
 `description` questions, calculated (simple, multi), drag-and-drop, select-missing-words, random and plugin
 types, attached files (`<file>`, `@@PLUGINFILE@@`), images and media, numerical units with multipliers,
 essays needing attached files, several 100% answers in a one-answer question, multiple-answer grades not
 adding up to 100%, questions without a reachable 100%, ordering graded otherwise than all or nothing, absolute
-position or next entries, or showing a subset. Imported but not carried (listed per question in `notes`):
-per-answer feedback of single choice and true/false, partial credit and penalties on the other answers of a
-one-answer question, answers worth 0% or less of short answer and numerical questions (the `*` catch-all),
-hints, attachments allowed, minimum word counts and response templates of essays, a single unit; never carried:
-combined feedback, penalties for retries, default marks, level, difficulty, subtopic, version.
-Moodle refuses, and so does AI4D: XML that is not well formed, fractions that are
-no numbers or not Moodle's grades, a short answer without a 100% answer, a numerical answer that is no number,
-cloze texts Moodle's validation refuses. Each problem names its question (number and name).
+position or next entries, or showing a subset, and anything beyond the limits of an AI4D item (say 9 options,
+two alike, a matching question of one pair, a word limit under 10). Imported but not carried (listed per
+question in `notes`): per-answer feedback of single choice and true/false, partial credit and penalties on the
+other answers of a one-answer question, answers worth 0% or less of short answer and numerical questions (the
+`*` catch-all), hints, attachments allowed, minimum word counts and response templates of essays, a single unit;
+never carried: combined feedback, penalties for retries, default marks, level, difficulty, subtopic, version.
+Moodle refuses, and so does AI4D: a file without any question, bytes that are not UTF-8, a question without
+`<name>` (but cloze), XML that is not well formed, fractions that are no numbers or not Moodle's grades, a short
+answer without a 100% answer, a numerical answer that is no number, cloze texts Moodle's validation refuses.
+Each problem names its question (number and name).
 """
 
 from __future__ import annotations
@@ -40,7 +42,16 @@ from defusedxml import DefusedXmlException
 from ai4d_core.domain.item_base import ItemStatus
 from ai4d_core.domain.items import Item
 from ai4d_core.interop._common import ImportOptions, MoodleXmlError, topic_from_category
-from ai4d_core.interop._importing import BankImport, Draft, Gatherer, MatchGrades, QuestionError, unsupported
+from ai4d_core.interop._importing import (
+    NO_QUESTIONS,
+    BankImport,
+    Draft,
+    Gatherer,
+    MatchGrades,
+    QuestionError,
+    question_name,
+    unsupported,
+)
 from ai4d_core.interop._moodle_xml_writer import to_moodle_xml
 from ai4d_core.interop._xml_readers import READERS, Question, raw_text, text_format
 
@@ -59,6 +70,12 @@ _KNOWN_ELSEWHERE = {
 
 
 def _root(text: str | bytes) -> ET.Element:
+    if isinstance(text, bytes):
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MoodleXmlError([f"document: byte {exc.start} is not UTF-8 (Moodle refuses it too: Moodle XML files "
+                                  "must use UTF-8)"]) from None  # fmt: skip
     try:
         root: ET.Element = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -73,6 +90,8 @@ def _root(text: str | bytes) -> ET.Element:
 
 
 def _fields(element: ET.Element, qtype: str, grades: MatchGrades) -> tuple[dict[str, Any], list[str]]:
+    if element.find("name/text") is None and qtype not in ("cloze", "multianswer"):  # cloze: a default name
+        raise QuestionError("has no <name> (Moodle refuses it too: missing question name in XML file)")
     if qtype in _KNOWN_ELSEWHERE:
         raise unsupported(_KNOWN_ELSEWHERE[qtype])
     reader = READERS.get(qtype)
@@ -106,9 +125,12 @@ def read_moodle_xml(
     root = _root(text)
     gathered = Gatherer(MoodleXmlError, "moodle_xml", skip_unsupported)
     topic = options.default_topic
-    for n, element in enumerate(root.findall("question"), start=1):
+    questions = root.findall("question")
+    if not questions:
+        raise MoodleXmlError([f"document: {NO_QUESTIONS}"])
+    for n, element in enumerate(questions, start=1):
         qtype = element.get("type", "").strip()
-        name = (element.findtext("name/text") or "").strip()
+        name = question_name(element.findtext("name/text") or "")
         where = f"question #{n} ({qtype} {name!r})" if name else f"question #{n} ({qtype or 'no type'})"
         if qtype == "category":
             topic = topic_from_category(element.findtext("category/text") or "", options.default_topic)
@@ -119,7 +141,8 @@ def read_moodle_xml(
             gathered.refused(n, where, exc)
             continue
         stem, explanation = str(fields.pop("stem")), str(fields.pop("explanation"))
-        tags = tuple(dict.fromkeys(t for t in (raw_text(tag) for tag in element.findall("tags/tag")) if t))
+        found = element.findall("coursetags/tag") + element.findall("tags/tag")  # Moodle merges course tags in
+        tags = tuple(dict.fromkeys(t for t in (raw_text(tag) for tag in found) if t))
         common = options.common("", topic, stem, explanation) | {"tags": tags}
         idnumber = (element.findtext("idnumber") or "").strip()
         gathered.drafts.append(Draft(n, where, name, idnumber, common | fields))

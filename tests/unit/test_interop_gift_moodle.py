@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ai4d_core.domain.items import MultipleChoiceItem, parse_item
+from ai4d_core.domain.items import MultipleChoiceItem, NumericItem, parse_item
 from ai4d_core.domain.scoring import score_answer
 from ai4d_core.interop import GiftError, read_gift, to_gift
 from ai4d_core.interop.gift import idnumber_and_tags
@@ -73,6 +73,7 @@ def test_id_and_tag_comments_become_the_id_and_tags(by_id) -> None:
         ("// never across lines: [tag:\n// x]", "", []),
         ("// escaped: [id:a\\]b] [tag:c\\]d]", "a]b", ["c]d"]),
         ("// no angle brackets in tags: [tag:<b>]", "", []),
+        ("// nor backticks: [tag:a`b] [tag:ok]", "", ["ok"]),
     ],
 )
 def test_idnumber_and_tags_are_read_from_comments_as_moodle_does(comment, idnumber, tags) -> None:
@@ -88,6 +89,9 @@ def test_answers_blanks_numbers_escapes_and_html(by_id) -> None:
         (None, None, 1975.0, 20.0, 0.5),
     ]
     assert score_answer(numbers, 1990) == 0.5 and score_answer(numbers, 2000) == 0.0
+    reversed_range = read_gift("In which year did the Berlin Wall fall?{#1991..1987}").items[0]
+    assert isinstance(reversed_range, NumericItem)  # Moodle reads max..min as the same range
+    assert [(a.low, a.high) for a in reversed_range.answers] == [(1987.0, 1991.0)]
     escapes = by_id["escapes"]
     assert escapes.stem == "Type the symbol { and } and = ~ # : \\ here.\nSecond line."
     assert [a.text for a in escapes.answers] == ["{}"]
@@ -138,6 +142,9 @@ UNSUPPORTED = [
     ("Pick some.{~%50%a ~%25%b ~c}", "add up to 75%, not 100%"),
     ("How many?{#=%50%3}", "no answer is worth 100%"),
     ("Any number?{#=*}", "an answer '*' worth more than 0%"),
+    ("::Untitled::{T}", "a question without text"),  # Moodle imports it with an empty text
+    ("Which river?{=Rhine ~Danube ~danube}", "beyond an AI4D single_choice item: options: Value error, texts must be"),
+    ("Which?{=a ~b ~c ~d ~e ~f ~g ~h ~i}", "beyond an AI4D single_choice item: options: Tuple should have at most 8"),
 ]
 
 
@@ -172,3 +179,15 @@ def test_the_writer_refuses_what_moodle_would_not_read_back() -> None:
     with pytest.raises(GiftError, match=r"item 'x.tag': tag '<b>' holds '<', '>' or a control character"):
         to_gift([tagged])
     assert "::" not in to_gift([odd, tagged], skip_unsupported=True)
+
+
+def test_a_file_without_questions_is_refused_as_moodle_does() -> None:
+    for empty in ("", "\n\n", "// only a comment\n// and another\n"):
+        with pytest.raises(GiftError, match=r"^file: the file holds no question \(Moodle refuses it too"):
+            read_gift(empty, skip_unsupported=True)
+    assert read_gift("$CATEGORY: $course$/top/Rivers\n").items == []  # a category alone imports nothing
+
+
+def test_a_title_is_read_as_moodle_keeps_it() -> None:
+    item = read_gift("::The <b>Rhine</b> & a < b::Where does the Rhine end?{=Rotterdam}").items[0]
+    assert item.id == "the-rhine-a-b"  # tags dropped, as Moodle's clean_question_name does

@@ -163,6 +163,27 @@ UNSUPPORTED = [
         ),
         "ordering that shows 2 of its 3 entries",
     ),
+    (  # Moodle imports a matching question of one pair (with a notice); AI4D's needs two
+        _q("matching", "Pair", "<subquestion><text>Rhine</text><answer><text>Basel</text></answer></subquestion>"),
+        "beyond an AI4D matching item: prompts: Tuple should have at least 2 items",
+    ),
+    (
+        _q(
+            "multichoice",
+            "Nine",
+            "".join(f'<answer fraction="{100 if k == 1 else 0}"><text>{k} km</text></answer>' for k in range(1, 10)),
+        ),
+        "beyond an AI4D single_choice item: options: Tuple should have at most 8 items",
+    ),
+    (
+        _q(
+            "multichoice",
+            "Twice",
+            '<answer fraction="100"><text>Rhine</text></answer><answer fraction="0"><text>rhine</text></answer>',
+        ),
+        "beyond an AI4D single_choice item: options: Value error, texts must be unique",
+    ),
+    (_q("essay", "Short", "<maxwordlimit>5</maxwordlimit>"), "beyond an AI4D open_response item: max_words"),
 ]
 
 
@@ -189,3 +210,34 @@ def test_the_writer_refuses_what_moodle_would_not_read_back() -> None:
     with pytest.raises(MoodleXmlError, match=r"item 'x.half': gap g1 weight 1.5 is not a whole number"):
         to_moodle_xml([half])
     assert "<question " not in to_moodle_xml([odd, half], skip_unsupported=True)
+
+
+def test_what_moodle_refuses_in_a_file_is_refused_with_moodles_reason() -> None:
+    river = '<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>'
+    nameless = (
+        f'<question type="truefalse"><questiontext><text>The Rhine rises in the Alps.</text></questiontext>{river}'
+    )
+    with pytest.raises(MoodleXmlError, match=r"^question #1 \(truefalse\): has no <name> \(Moodle refuses it too"):
+        read_moodle_xml(_quiz(nameless + "</question>"), skip_unsupported=True)
+    cloze = '<question type="cloze"><questiontext><text>The Rhine ends in {1:SA:=Rotterdam}.</text></questiontext>'
+    assert read_moodle_xml(_quiz(cloze + "</question>")).items[0].type == "cloze"  # Moodle names it itself
+    for empty in ("<quiz></quiz>", '<?xml version="1.0"?>\n<quiz>\n  <!-- nothing yet -->\n</quiz>'):
+        with pytest.raises(MoodleXmlError, match=r"^document: the file holds no question \(Moodle refuses it too"):
+            read_moodle_xml(empty)
+    rivers = _quiz('<question type="category"><category><text>top/Rivers</text></category></question>')
+    assert read_moodle_xml(rivers).items == []  # a category alone imports nothing
+    latin1 = _quiz(_q("truefalse", "Rh\u00f4ne", river)).replace(
+        "<quiz>", '<?xml version="1.0" encoding="ISO-8859-1"?><quiz>'
+    )
+    with pytest.raises(MoodleXmlError, match=r"^document: byte \d+ is not UTF-8 \(Moodle refuses it too"):
+        read_moodle_xml(latin1.encode("latin-1"))
+    assert read_moodle_xml(latin1.replace("ISO-8859-1", "UTF-8").encode("utf-8")).items[0].id == "rhone"
+
+
+def test_names_and_tags_are_read_as_moodle_keeps_them() -> None:
+    tags = "<coursetags><tag><text>geography</text></tag></coursetags><tags><tag><text>rivers</text></tag></tags>"
+    river = _q(
+        "truefalse", "<![CDATA[The <b>Rhine</b> & a < b]]>", '<answer fraction="100"><text>true</text></answer>' + tags
+    )
+    item = read_moodle_xml(_quiz(river)).items[0]
+    assert (item.id, item.tags) == ("the-rhine-a-b", ("geography", "rivers"))  # course tags merged, as Moodle does
