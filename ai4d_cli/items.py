@@ -131,10 +131,15 @@ def import_(
     if match_grades not in ("error", "nearest"):
         typer.echo("error: --match-grades must be error or nearest", err=True)
         raise typer.Exit(2)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # Moodle refuses such files too: its GIFT and XML files are UTF-8
+        typer.echo(f"error: {path}: nothing imported: byte {exc.start} is not UTF-8 (save the file as UTF-8)", err=True)
+        raise typer.Exit(1) from exc
     with _container() as c:
         try:
             report = import_file(
-                c, path.read_text(encoding="utf-8"), fmt, topic, level, activate,
+                c, text, fmt, topic, level, activate,
                 skip_unsupported=skip_unsupported, match_grades=cast(MatchGrades, match_grades),
             )  # fmt: skip
         except (InteropError, ValueError) as exc:

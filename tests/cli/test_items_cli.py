@@ -60,6 +60,10 @@ def test_a_malformed_file_is_refused_whole_with_the_line(run: CliRunner, tmp_pat
     result = run.invoke(app, ["items", "import", str(bad), "--format", "gift"])
     assert result.exit_code == 1 and "nothing imported" in result.output and "line" in result.output
     assert "items: 0" in _ok(run, "items", "stats")
+    latin = tmp_path / "latin-1.gift"
+    latin.write_bytes("::q3:: Caf\u00e9 or tea? {T}\n".encode("latin-1"))  # Moodle, too, reads only UTF-8
+    result = run.invoke(app, ["items", "import", str(latin), "--format", "gift"])
+    assert result.exit_code == 1 and "nothing imported: byte 10 is not UTF-8" in result.output
 
 
 def test_generate_without_an_llm_falls_back_and_says_why(run: CliRunner, prefect_api: None) -> None:
