@@ -17,6 +17,15 @@ from panel.viewable import Viewable
 from dashboards.question_widgets.base import Question, View, hint, labels, unfit
 
 TRUE_FALSE = {"True": True, "False": False}
+# Bokeh keeps each option on one line (`white-space: nowrap`): a long option ran off a phone's screen. Here an
+# option wraps beside its button, and each row is a touch target of at least 24 px (WCAG 2.2, 2.5.8).
+CHOICE_CSS = """
+.bk-input-group { white-space: normal; }
+.bk-input-group > label { display: flex; align-items: flex-start; gap: 0.4em; min-height: 24px; padding: 2px 0; }
+.bk-input-group > label > input { flex: none; margin-top: 0.2em; }
+"""
+
+_CHOICE_STYLE: dict[str, Any] = {"stylesheets": [CHOICE_CSS], "sizing_mode": "stretch_width"}
 
 
 class AnswerChoices(pn.widgets.RadioBoxGroup):
@@ -44,7 +53,9 @@ class SingleChoiceQuestion(Question):
         self.choice = answer
 
     def _build(self) -> Viewable:
-        radios = AnswerChoices.from_param(self.param.choice, label="", inline=False, disabled=self.param.disabled)
+        radios = AnswerChoices.from_param(
+            self.param.choice, label="", inline=False, disabled=self.param.disabled, **_CHOICE_STYLE
+        )
         return pn.Column(hint("Choose one answer."), radios, sizing_mode="stretch_width")
 
 
@@ -70,7 +81,7 @@ class MultipleChoiceQuestion(Question):
 
     def _build(self) -> Viewable:
         boxes = pn.widgets.CheckBoxGroup.from_param(
-            self.param.picked, label="", inline=False, disabled=self.param.disabled
+            self.param.picked, label="", inline=False, disabled=self.param.disabled, **_CHOICE_STYLE
         )
         return pn.Column(hint("Choose every right answer (one or more)."), boxes, sizing_mode="stretch_width")
 

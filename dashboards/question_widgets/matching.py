@@ -16,6 +16,9 @@ from panel.viewable import Viewable
 
 from dashboards.question_widgets.base import PLACEHOLDER, Question, View, hint, labels, plain, unfit
 
+# Bokeh keeps a widget's label on one line: a long prompt ran off a phone's screen. Here it wraps.
+PROMPT_CSS = ".bk-input-group { white-space: normal; } label { overflow-wrap: anywhere; }"
+
 
 class Pick(param.Parameterized):
     """One select's state: an option id, or "" while the placeholder shows."""
@@ -67,7 +70,9 @@ class MatchingQuestion(Question):
 
     def _build(self) -> Viewable:
         selects = [
-            self.picks[prompt].widget(text, self.param.disabled, sizing_mode="stretch_width", max_width=560)
+            self.picks[prompt].widget(
+                text, self.param.disabled, sizing_mode="stretch_width", max_width=560, stylesheets=[PROMPT_CSS]
+            )
             for prompt, text in self._prompts
         ]
         return pn.Column(hint("Choose the match of each item."), *selects, sizing_mode="stretch_width")

@@ -10,12 +10,14 @@ from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ai4d_core.bootstrap import Container
-from ai4d_core.domain.items import SqlQueryItem
+from ai4d_core.domain.items import Item, SqlQueryItem
 from ai4d_core.item_bank import load_curated_bank
-from ai4d_core.services import accounts
+from ai4d_core.policy import Viewer
+from ai4d_core.services import accounts, quiz_sessions
 from ai4d_core.services.profile_ready import PROFILE_PATH
+from ai4d_core.services.quiz_sessions import QuizTurn
 from tests.browser.conftest import LogIn
-from tests.browser.quiz_steps import answer_anything, submit
+from tests.browser.quiz_steps import answer_anything, next_question, submit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet kettle drums at dawn"
@@ -158,4 +160,42 @@ def test_a_sql_question_with_its_tables_and_feedback_fits_a_phone(
     expect(page.locator(".ai4d-feedback")).to_contain_text("Expected result", timeout=0)
     assert _overflow(page) == 0, "the SQL feedback is wider than a 390 px screen"
     page.screenshot(path="/tmp/ai4d-learner-phone-sql.png", full_page=True)
+    context.close()
+
+
+def _longest_text(item: Item) -> int:
+    """The length of the longest option, prompt, target or entry of an item (its stem's when it has none)."""
+    dump = item.model_dump()
+    texts = [str(e["text"]) for key in ("options", "prompts", "targets", "entries") for e in dump.get(key) or []]
+    return max((len(t) for t in texts), default=len(item.stem))
+
+
+def test_the_longest_texts_of_every_question_type_wrap_on_a_phone(
+    clean: Container, dashboards_url: str, chromium: Browser, log_in: LogIn
+) -> None:
+    """Per type, the curated item with the longest option (prompt, entry...) text: none runs off the screen."""
+    longest: dict[str, Item] = {}
+    for item in load_curated_bank():
+        if item.type != "sql_query":  # SQL: the test above
+            longest[item.type] = max(longest.get(item.type, item), item, key=_longest_text)
+    clean.items.upsert(list(longest.values()))
+    learner = accounts.create_user(clean, "ada@example.org", "Ada Lovelace", "learner", PASSWORD)
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
+    page.get_by_role("button", name="Start quiz").click()
+    shown = []
+    for number in range(1, len(longest) + 1):
+        expect(page.get_by_role("heading", name=f"Question {number}", exact=True)).to_be_visible(timeout=0)
+        turn = quiz_sessions.resume(clean, Viewer(learner, "learner"))
+        assert isinstance(turn, QuizTurn)
+        kind = str(turn.question["type"])
+        shown.append(kind)
+        assert _overflow(page) == 0, f"a {kind} question is wider than a 390 px screen"
+        answer_anything(page, kind)
+        submit(page)
+        assert _overflow(page) == 0, f"a {kind} question's feedback is wider than a 390 px screen"
+        next_question(page)
+    assert sorted(shown) == sorted(longest), "every type was shown"
+    print(f"checked {len(shown)} question types on a 390 px screen")
     context.close()
