@@ -20,6 +20,8 @@ from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.mastery import NOT_ENOUGH_EVIDENCE, mastery_shown
+from ai4d_core.domain.profile_rules import level_backed
 from ai4d_core.policy import Forbidden
 from ai4d_core.services import cohorts as cohort_service
 from ai4d_core.services import reports
@@ -325,7 +327,9 @@ class CohortManagerView(Viewer):
         if not profile:
             return markdown(f"**{detail['display_name']}** has no profile yet.")
         level = profile["overall_level"]
-        title = f"**{detail['display_name']}**: overall level {int(level['level'])} ({level['label']})"
+        backed = level_backed(mastery_shown(str(t.get("mastery")), t.get("se")) for t in profile.get("topics") or [])
+        thin = "" if backed else f", {NOT_ENOUGH_EVIDENCE}"
+        title = f"**{detail['display_name']}**: overall level {int(level['level'])} ({level['label']}{thin})"
         topics = pd.DataFrame(profile["topics"], columns=list(TOPIC_TITLES)).round(2).astype(str)
         return pn.Column(markdown(title), plain_table(topics, TOPIC_TITLES), sizing_mode="stretch_width")
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from ai4d_core.domain.mastery import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE
+from ai4d_core.domain.mastery import NOT_ENOUGH_EVIDENCE, mastery_shown
 from ai4d_core.domain.misconceptions import misconceptions
 from ai4d_core.domain.profile import LEVEL_LABELS, Profile, Provenance, TopicMastery
 from ai4d_core.domain.resource_catalogue import catalogue
@@ -61,11 +61,6 @@ def topic_label(topic: str) -> str:
         return topic.replace("_", " ").capitalize()
 
 
-def mastery_shown(mastery: str, se: float | None, max_se: float = MASTERY_MAX_SE) -> str:
-    """The label a learner sees: the mastery level only when its SE is at most `max_se`."""
-    return mastery if se is not None and se <= max_se else NOT_ENOUGH_EVIDENCE
-
-
 def mastery_words(t: TopicMastery) -> str:
     return MASTERY_WORDS[mastery_shown(t.mastery, t.se)]
 
@@ -83,9 +78,13 @@ def hover(text: str, numbers: str) -> str:
     return f'<span class="ai4d-hover" title="{esc(numbers)}">{esc(text)}</span>'
 
 
-def level_html(level: int, label: str) -> str:
+def level_html(level: int, label: str, *, backed: bool = True) -> str:
+    """The overall level; without a topic precise enough to name its level (`level_backed`), marked so."""
     scale = f"level {level} on a scale from 1 ({LEVEL_LABELS[1]}) to 5 ({LEVEL_LABELS[5]}), from your mean ability"
-    return f"<h3>{hover(f'Overall level {level}: {label}', scale)}</h3>"
+    if backed:
+        return f"<h3>{hover(f'Overall level {level}: {label}', scale)}</h3>"
+    why = f"{scale}; every topic needs more answers before its level can be told"
+    return f"<h3>{hover(f'Overall level {level}: {label} ({NOT_ENOUGH_EVIDENCE})', why)}</h3>"
 
 
 def local_time(at: datetime | None, zone: str) -> str:

@@ -24,6 +24,7 @@ from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from ai4d_core.domain.profile import Claim, NextStep, PathStep, Profile, TimelineEntry
+from ai4d_core.domain.profile_rules import level_backed
 from ai4d_core.services.profile_view import EvidenceItem
 from dashboards.common import format_number, markdown
 from dashboards.history_page import _blanks as blanks
@@ -35,6 +36,7 @@ from dashboards.profile_html import (
     esc,
     level_html,
     local_time,
+    mastery_shown,
     paragraphs,
     resource_html,
     table,
@@ -179,8 +181,9 @@ class ProfileView(Viewer):
         topics: list[Any] = [html("<h3>Topics</h3>" + ("" if p.topics else "<p>No topic answered yet.</p>"))]
         if p.topics:
             topics += [pn.pane.Bokeh(ability_chart(p.topics), sizing_mode="stretch_width"), html(topics_html(p.topics))]
+        backed = level_backed(mastery_shown(t.mastery, t.se) for t in p.topics)
         return pn.Column(
-            html(level_html(p.overall_level.level, p.overall_level.label) + author_badge(prov, zone),
+            html(level_html(p.overall_level.level, p.overall_level.label, backed=backed) + author_badge(prov, zone),
                  css_classes=["ai4d-profile"]),
             html("<h3>In short</h3>" + (paragraphs(p.narrative) or "<p>—</p>"), css_classes=["ai4d-narrative"]),
             *topics,

@@ -31,4 +31,10 @@ def mastery(theta: float, se: float) -> Level | None:
     return level_of(theta) if se <= MASTERY_MAX_SE else None
 
 
-__all__ = ["MASTERY", "MASTERY_MAX_SE", "NOT_ENOUGH_EVIDENCE", "Level", "level_of", "mastery"]
+def mastery_shown(label: str, se: float | None, max_se: float = MASTERY_MAX_SE) -> str:
+    """A stored mastery label as it may be shown: the level only when its SE is at most `max_se` (documents of
+    older rules stored a level whatever the SE)."""
+    return label if se is not None and se <= max_se else NOT_ENOUGH_EVIDENCE
+
+
+__all__ = ["MASTERY", "MASTERY_MAX_SE", "NOT_ENOUGH_EVIDENCE", "Level", "level_of", "mastery", "mastery_shown"]

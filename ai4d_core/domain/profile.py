@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ai4d_core.domain.profile_rules import analyze
 
 LEVEL_LABELS = {1: "Beginner", 2: "Novice", 3: "Intermediate", 4: "Advanced", 5: "Expert"}
-RULES_VERSION = "rules-3"
+RULES_VERSION = "rules-4"  # 4: an overall level without a precise topic says so
 MasteryLabel = Literal["novice", "developing", "proficient", "mastered", "not enough evidence yet"]
 DEFAULT_HOURS_PER_WEEK = 5.0  # a learner who has not said how many hours a week they have
 REFUSED_TEXT_MAX = 4000  # characters of a refused LLM reply kept for review (a 1 MB reply is cut)

@@ -1,4 +1,4 @@
-"""The rule-based analyzer (rules-3): writes every field of a profile from the learner's graded answers.
+"""The rule-based analyzer (rules-4): writes every field of a profile from the learner's graded answers.
 
 It is the fallback when no LLM is configured and the oracle an LLM's profile is checked against. Its rules
 never contradict the evidence:
@@ -52,6 +52,13 @@ def overall_level(thetas: Sequence[float]) -> OverallLevel:
     """The level (1-5) of the mean topic ability; 1 without evidence."""
     level = level_number(sum(thetas) / len(thetas) if thetas else -2.0)
     return OverallLevel(level=level, label=LEVEL_LABELS[level])
+
+
+def level_backed(masteries: Iterable[str | None]) -> bool:
+    """Whether the overall level says something: at least one topic's mastery (`TopicMastery.mastery`) is a
+    level, its estimate precise enough (`domain.mastery`). Otherwise the level is provisional: "not enough
+    evidence yet"."""
+    return any(m is not None and m != NOT_ENOUGH_EVIDENCE for m in masteries)
 
 
 def level_number(mean: float) -> int:
@@ -186,7 +193,13 @@ def narrative(
     n = sum(t.n_responses for t in topics)
     if not topics:
         return "There are no graded answers yet. Take the diagnostic quiz so we can build your profile."
-    parts = [f"Based on {n} graded answer(s) in {len(topics)} topic(s), your overall level is {level.label}."]
+    based = f"Based on {n} graded answer(s) in {len(topics)} topic(s)"
+    parts = [
+        f"{based}, your overall level is {level.label}."
+        if level_backed(t.mastery for t in topics)
+        else f"{based}, your overall level looks like {level.label} so far, but there is not enough evidence yet "
+        "to be sure."
+    ]
     if strengths:
         parts.append("Strong: " + ", ".join(topic_name(c.topic) for c in strengths[:3]) + ".")
     if weaknesses:
@@ -210,6 +223,7 @@ __all__ = [
     "is_strength",
     "is_weakness",
     "latest_graded",
+    "level_backed",
     "level_number",
     "mastery_of",
     "misconceptions_of",

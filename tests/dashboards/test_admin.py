@@ -125,6 +125,20 @@ def test_an_educator_creates_a_cohort_and_invites_and_a_learner_joins_and_leaves
     assert manager.detail is not None and manager.detail["display_name"] == XSS and manager.detail["profile"] is None
     _assert_plain(_tables(CohortManagerView(state=manager)))
     _assert_plain(_tables(LearnerCohortsView(state=mine)))
+    topic = {"topic": "sql", "n_responses": 3, "n_correct": 3, "mean_score": 1.0, "ability": 1.1, "se": 0.8}
+    for version, se, shown in ((1, 0.8, "(Advanced, not enough evidence yet)"), (2, 0.3, "(Advanced)")):
+        clean.profiles.put(
+            {
+                "learner_id": learner.user.id,
+                "version": version,
+                "topics": [topic | {"se": se, "mastery": "proficient"}],
+                "overall_level": {"level": 4, "label": "Advanced"},
+            }
+        )
+        manager.learner = None
+        manager.learner = learner.user.id
+        title = CohortManagerView(state=manager)._learner().objects[0].object  # type: ignore[attr-defined]
+        assert title.endswith(f"overall level 4 {shown}"), title  # an SE of 0.8 backs no level
 
     mine.leave_id = mine.memberships[0].cohort_id
     mine.param.trigger("leave")

@@ -246,6 +246,7 @@ def test_mastery_is_claimed_only_where_the_se_backs_it(clean: Container) -> None
     shown = re.sub(r"\s+", " ", _shown(ProfileView(state=ProfileState(container=clean, identity=identity)).__panel__()))
     assert re.search(r"<td>Python</td><td><span [^>]*>Not enough evidence yet</span>", shown)
     assert re.search(r"<td>SQL</td><td><span [^>]*>Mastered</span>", shown)
+    assert "Overall level 2: Novice</span>" in shown  # one topic backs it: not provisional
 
 
 def test_a_learner_sees_only_their_own_profile_and_nothing_after_logout(clean: Container) -> None:
@@ -273,6 +274,7 @@ def test_an_old_v1_profile_still_renders(clean: Container) -> None:
     text = _text(shown)
     assert "Overall level 2: Novice" in text and "Knows list methods" in text and "Practise joins" in text
     assert "SQL book" in text and "Not enough evidence yet" in text  # v1 text resource; SE 0.8 backs no level
+    assert "Overall level 2: Novice (not enough evidence yet)" in text  # no topic backs it
     assert "<script>" not in shown and "&lt;script&gt;alert(1)" in shown and "<a " not in shown
 
 

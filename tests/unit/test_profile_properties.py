@@ -71,6 +71,7 @@ def test_no_level_is_claimed_above_the_se_threshold(rows: list[Evidence], c: Lea
         assert (t.mastery != NOT_ENOUGH_EVIDENCE) == (t.se <= MASTERY_MAX_SE)
     claimed = {t.topic for t in profile.topics if t.mastery != NOT_ENOUGH_EVIDENCE}
     assert {x.topic for x in profile.strengths + profile.weaknesses} <= claimed
+    assert ("your overall level is" in profile.narrative) == bool(claimed)  # else said to be provisional
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,4 +1,4 @@
-"""The rule-based analyzer (rules-3) writes every field, and never says more than the evidence does."""
+"""The rule-based analyzer (rules-4) writes every field, and never says more than the evidence does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from ai4d_core.domain.irt import Observation, eap
 from ai4d_core.domain.mastery import MASTERY_MAX_SE, NOT_ENOUGH_EVIDENCE
 from ai4d_core.domain.profile import DEFAULT_HOURS_PER_WEEK, Evidence, LearnerContext, Profile
-from ai4d_core.domain.profile_rules import analyze
+from ai4d_core.domain.profile_rules import analyze, level_backed
 from ai4d_core.domain.resource_catalogue import catalogue
 from ai4d_core.domain.topics import requires
 
@@ -47,7 +47,7 @@ def test_profile_has_every_field_and_cites_evidence() -> None:
     evidence = _evidence("sql", [1, 1, 1, 0, 1, 1] * 5) + _evidence("python", [0, 0, 1, 1, 0, 0] * 5, tags)
     profile = analyze(7, 3, evidence, NOW)
     assert profile.version == 3 and profile.provenance.source == "rules"
-    assert profile.provenance.rules_version == "rules-3"
+    assert profile.provenance.rules_version == "rules-4"
     assert [s.topic for s in profile.strengths] == ["sql"]
     assert [w.topic for w in profile.weaknesses] == ["python"]
     assert [p.topic for p in profile.learning_path] == ["python"]  # sql is mastered: nothing to plan
@@ -71,6 +71,13 @@ def test_nine_right_answers_out_of_nine_make_no_weakness_and_no_long_plan() -> N
     assert all(r in catalogue() for s in profile.learning_path for r in s.resources)
     assert all(s.mode == "practice" and s.topic for s in profile.next_steps[:-1])
     assert profile.next_steps[-1].mode == "diagnostic" and profile.next_steps[-1].topic is None
+    # one quiz backs no level: the overall level is said to be provisional
+    assert not level_backed(t.mastery for t in profile.topics)
+    assert "not enough evidence yet to be sure" in profile.narrative
+    assert "your overall level is" not in profile.narrative
+    thick = analyze(1, 1, evidence + _evidence("sql", [1, 1, 1, 1, 0, 1] * 5), NOW)
+    assert level_backed(t.mastery for t in thick.topics)
+    assert f"your overall level is {thick.overall_level.label}." in thick.narrative
 
 
 def test_a_level_is_claimed_only_when_the_standard_error_backs_it() -> None:
