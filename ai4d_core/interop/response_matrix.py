@@ -46,11 +46,9 @@ def _delimiter(header_line: str) -> str:
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
-def _number(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
-        return None
+def _decimal(text: str) -> float | None:
+    """An unsigned decimal written plainly (`3`, `1.0`, `.5`), else None: no sign, exponent, inf or nan."""
+    return float(text) if text.replace(".", "", 1).isdigit() else None
 
 
 def _score(cell: str) -> float | None:
@@ -58,8 +56,8 @@ def _score(cell: str) -> float | None:
     text = cell.strip()
     if text.lower() in _MISSING:
         return None
-    value = _number(text)
-    if value not in (0.0, 1.0) or not text.replace(".", "", 1).isdigit():
+    value = _decimal(text)
+    if value not in (0.0, 1.0):
         raise ValueError(text)
     return value
 
@@ -88,8 +86,7 @@ def _header(cells: list[str]) -> tuple[list[str], int | None, int | None]:
 
 
 def _frequency(cell: str, line: int) -> int:
-    text = cell.strip()
-    value = _number(text) if text.replace(".", "", 1).isdigit() else None
+    value = _decimal(cell.strip())
     if value is None or not value.is_integer():
         raise ResponseMatrixError(f"line {line}, column '{FREQ_COLUMN}': {cell!r} is not a whole number >= 0")
     return int(value)

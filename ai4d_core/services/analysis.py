@@ -11,7 +11,6 @@ lists those profiles for a re-run once one is; "llm: <error>" when the call fail
 from __future__ import annotations
 
 import gc
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from ai4d_core.adapters.sql import analysis as sql
 from ai4d_core.adapters.sql import profile_inputs
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain import profile_check
+from ai4d_core.domain.plain_text import without_control
 from ai4d_core.domain.profile import REFUSED_TEXT_MAX, Profile
 from ai4d_core.domain.profile_rules import analyze
 from ai4d_core.llm import profile_prompt as prompt
@@ -32,7 +32,6 @@ from ai4d_core.llm.client import ChatRequest, ChatResult, LlmClient
 CHUNK = 200  # learners read, written by the LLM (concurrently) and saved per round
 NOT_CONFIGURED = "llm: not configured"
 MAX_REASON_CHARS = 300
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # kept: tab and line feed
 Progress = Callable[["WriteReport", int], None]  # (counts so far, learners in the run)
 
 
@@ -200,7 +199,7 @@ def fallback(rules: Profile, reason: str | None, *, refused_text: str | None = N
     if reason is None:
         return rules
     provenance = rules.provenance.model_copy(update={"fallback_reason": _cut(reason, MAX_REASON_CHARS)})
-    kept = _CONTROL.sub("", refused_text or "").strip()
+    kept = without_control(refused_text or "").strip()
     return rules.model_copy(
         update={"provenance": provenance, "refused_llm_text": _cut(kept, REFUSED_TEXT_MAX) if kept else None}
     )

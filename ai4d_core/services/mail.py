@@ -17,6 +17,7 @@ from ai4d_core.adapters.smtp import SmtpSender, build_message
 from ai4d_core.adapters.sql.mail import Claim, SqlMailOutbox
 from ai4d_core.bootstrap import Container
 from ai4d_core.domain.mail_templates import TEMPLATES, MailTemplateError, render
+from ai4d_core.domain.plain_text import CONTROL
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -29,7 +30,6 @@ BACKOFF_CAP = timedelta(hours=1)
 MAX_ADDRESS = 254
 MAX_VALUE = 500  # any one context value (a name, a cohort, a link)
 _ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]{1,64}@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\.]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class MailError(ValueError):
@@ -73,7 +73,7 @@ def enqueue_mail(
     if unknown:
         raise MailError(f"mail template {template!r} takes no {', '.join(sorted(unknown))}")
     for name, value in context.items():
-        if len(value) > MAX_VALUE or _CONTROL.search(value):
+        if len(value) > MAX_VALUE or CONTROL.search(value):
             raise MailError(f"{name} must be at most {MAX_VALUE} characters without control characters")
     if "link" in context:
         check_link(context["link"], c.settings.public_url)

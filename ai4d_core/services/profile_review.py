@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from ai4d_core.adapters.mongo_profile_review import MongoProfileReviewReader
 from ai4d_core.adapters.sql.profile_review import Rerun, ReviewRequest, SqlProfileReviewStore
 from ai4d_core.adapters.sql.tables_review import OUTCOMES
 from ai4d_core.bootstrap import Container
+from ai4d_core.domain.plain_text import without_control
 from ai4d_core.policy import ADMIN, EDUCATOR, LEARNER, Forbidden, Principal
 from ai4d_core.services import audit
 from ai4d_core.services.cohorts import store as cohort_store
@@ -37,7 +37,6 @@ NO_LLM = "No LLM is configured (AI4D_LLM_BASE_URL): a re-run would only write th
 NOTHING_TO_RERUN = "No profile of your learners needs a re-run."
 TOO_MANY = "Too many requests: try again in a minute."
 REFUSED_TEXT_KEY = "refused_llm_text"  # where the analysis may keep a refused LLM reply (plain text, capped)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class FlowRunsUnavailableError(RuntimeError):
@@ -189,7 +188,7 @@ def _fallback(provenance: dict[str, Any]) -> str | None:
 
 def clean_note(note: str) -> str:
     """A learner's note as plain text: control characters dropped, at most `MAX_NOTE` characters (else ValueError)."""
-    text = _CONTROL.sub("", note.replace("\r\n", "\n")).strip()
+    text = without_control(note).strip()
     if len(text) > MAX_NOTE:
         raise ValueError(f"the note can have at most {MAX_NOTE} characters")
     return text
