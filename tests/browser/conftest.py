@@ -33,6 +33,11 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--disable-quic", "--no-first-run",
 ]  # fmt: skip
 
+# Playwright's `expect` gives up after 5 s, which a page rendering on a loaded 2-core CI machine can take (the
+# educator's cohort page did once). This is a ceiling for a page that never shows what it must, so that a real
+# failure is reported instead of hanging the run, not a claim about speed; speed is measured in `bench/`.
+expect.set_options(timeout=120_000)
+
 
 def _ready(url: str) -> bool:
     try:
