@@ -36,10 +36,10 @@ def submit(page: Page) -> None:
     button = page.get_by_role("button", name="Submit answer")
     fix = page.locator(".ai4d-fix", has_text="try again in")  # an earlier fix-your-answer message may still show
     for _ in range(30):
-        expect(button).to_be_enabled(timeout=0)
+        expect(button).to_be_enabled()
         button.click()
         feedback = page.locator(".ai4d-feedback:visible")  # the page keeps it, hidden, while there is none
-        expect(feedback.or_(fix).first).to_be_visible(timeout=0)
+        expect(feedback.or_(fix).first).to_be_visible()
         if feedback.count():
             return
         # the message can be replaced between the two reads: then a second, and the loop clicks again

@@ -118,7 +118,7 @@ def test_after_logout_an_open_page_stops_working_says_so_and_its_socket_closes(
     other.get_by_role("button", name="Log out").click()
     expect(other).to_have_url(re.compile("/login"))
 
-    expect(page.get_by_text(SESSION_ENDED)).to_be_visible(timeout=0)  # the periodic check: no time limit
+    expect(page.get_by_text(SESSION_ENDED)).to_be_visible()  # the periodic check: no time limit
     expect(page.locator(".ai4d-quiz")).to_have_count(0)
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     while not closed:  # the server closes the socket right after the message: wait for it, no time limit

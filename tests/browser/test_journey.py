@@ -25,14 +25,14 @@ LEARNER, EDUCATOR, ADMIN = ACCOUNTS["learner"], ACCOUNTS["educator"], ACCOUNTS["
 def _answer_one_question(page: Page, c: Container, email: str) -> None:
     """Start a diagnostic over every topic, give some answer to the first question, submit it."""
     page.get_by_role("button", name="Start quiz").click()
-    expect(page.locator(".ai4d-question")).to_be_visible(timeout=0)
+    expect(page.locator(".ai4d-question")).to_be_visible()
     user = c.users.by_email(email)
     assert user is not None
     turn = quiz_sessions.resume(c, policy.Viewer(user.id, "learner"))
     assert turn is not None
     answer_anything(page, turn.question["type"])
     submit(page)
-    expect(page.locator(".ai4d-feedback")).to_contain_text("Explanation:", timeout=0)
+    expect(page.locator(".ai4d-feedback")).to_contain_text("Explanation:")
 
 
 def test_learner_quiz_profile_and_educator_aggregates(

@@ -59,7 +59,7 @@ def test_on_a_phone_every_section_fits_the_screen_and_opens_by_keyboard(
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
-    expect(_title(page, "Quiz")).to_be_visible(timeout=0)
+    expect(_title(page, "Quiz")).to_be_visible()
     expect(page.get_by_role("link", name="Log out")).to_be_visible()
     expect(page.get_by_role("link", name="Change password")).to_be_visible()
     expect(page.get_by_text("Ada Lovelace")).to_be_visible()
@@ -68,7 +68,7 @@ def test_on_a_phone_every_section_fits_the_screen_and_opens_by_keyboard(
         page.locator("body").focus()
         assert _tab_to(page, name) > 0
         page.keyboard.press("Enter")
-        expect(_title(page, name)).to_be_visible(timeout=0)
+        expect(_title(page, name)).to_be_visible()
         for other in SECTIONS:
             if other != name:
                 expect(_title(page, other)).to_be_hidden()
@@ -84,7 +84,7 @@ def test_an_invite_link_opens_the_cohorts_section_with_its_code(
     context = chromium.new_context()
     page = context.new_page()
     log_in(page, dashboards_url, "/learner?join=ABCD-EFGH", "ada@example.org", PASSWORD)
-    expect(_title(page, "Cohorts")).to_be_visible(timeout=0)
+    expect(_title(page, "Cohorts")).to_be_visible()
     expect(page.get_by_label("Join code")).to_have_value("ABCD-EFGH")
     context.close()
 
@@ -96,7 +96,7 @@ def test_the_profile_ready_link_opens_the_profile_section(
     context = chromium.new_context()
     page = context.new_page()
     log_in(page, dashboards_url, PROFILE_PATH, "ada@example.org", PASSWORD)  # the e-mail's link
-    expect(page.get_by_role("button", name="Profile", exact=True)).to_be_visible(timeout=0)  # the page is up
+    expect(page.get_by_role("button", name="Profile", exact=True)).to_be_visible()  # the page is up
     expect(_title(page, "Profile")).to_be_visible()
     expect(_title(page, "Quiz")).to_be_hidden()
     context.close()
@@ -112,11 +112,11 @@ def test_a_quiz_question_is_answered_with_the_keyboard_alone_and_fits_a_phone(
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
-    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible()
     page.locator("body").focus()
     _tab_to(page, "Start quiz")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible()
     assert _overflow(page) == 0, "the question is wider than a 390 px screen"
 
     page.locator("body").focus()
@@ -134,16 +134,16 @@ def test_a_quiz_question_is_answered_with_the_keyboard_alone_and_fits_a_phone(
         raise AssertionError("Tab never reached an answer option")
     page.keyboard.press("Space")
     submit = page.get_by_role("button", name="Submit answer")
-    expect(submit).to_be_enabled(timeout=0)
+    expect(submit).to_be_enabled()
     _tab_to(page, "Submit answer")
     page.keyboard.press("Enter")
-    expect(page.locator(".ai4d-feedback")).to_contain_text("Explanation:", timeout=0)
+    expect(page.locator(".ai4d-feedback")).to_contain_text("Explanation:")
     assert _overflow(page) == 0, "the feedback is wider than a 390 px screen"
-    expect(page.locator(".ai4d-status")).to_contain_text("Streak: 1 day", timeout=0)  # the header followed
+    expect(page.locator(".ai4d-status")).to_contain_text("Streak: 1 day")  # the header followed
     page.locator("body").focus()
     _tab_to(page, "Next question")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Question 2", exact=True)).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Question 2", exact=True)).to_be_visible()
     page.screenshot(path="/tmp/ai4d-learner-phone-question.png", full_page=True)
     context.close()
 
@@ -158,11 +158,11 @@ def test_a_sql_question_with_its_tables_and_feedback_fits_a_phone(
     page = context.new_page()
     log_in(page, dashboards_url, "/learner", "ada@example.org", PASSWORD)
     page.get_by_role("button", name="Start quiz").click()
-    expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Question 1", exact=True)).to_be_visible()
     assert _overflow(page) == 0, "the SQL question is wider than a 390 px screen"
     answer_anything(page, "sql_query")
     submit(page)
-    expect(page.locator(".ai4d-feedback")).to_contain_text("Expected result", timeout=0)
+    expect(page.locator(".ai4d-feedback")).to_contain_text("Expected result")
     assert _overflow(page) == 0, "the SQL feedback is wider than a 390 px screen"
     page.screenshot(path="/tmp/ai4d-learner-phone-sql.png", full_page=True)
     context.close()
@@ -191,7 +191,7 @@ def test_the_longest_texts_of_every_question_type_wrap_on_a_phone(
     page.get_by_role("button", name="Start quiz").click()
     shown = []
     for number in range(1, len(longest) + 1):
-        expect(page.get_by_role("heading", name=f"Question {number}", exact=True)).to_be_visible(timeout=0)
+        expect(page.get_by_role("heading", name=f"Question {number}", exact=True)).to_be_visible()
         turn = quiz_sessions.resume(clean, Viewer(learner, "learner"))
         assert isinstance(turn, QuizTurn)
         kind = str(turn.question["type"])

@@ -41,7 +41,7 @@ def test_a_learner_downloads_their_data_then_deletes_their_account(
 
     page.get_by_label(re.compile("To delete your account")).fill(email.upper())
     page.get_by_role("button", name="Delete my account").click()
-    expect(page.get_by_text(GOODBYE).first).to_be_visible(timeout=0)  # erasure rebuilds the warehouse: no limit
+    expect(page.get_by_text(GOODBYE).first).to_be_visible()  # erasure rebuilds the warehouse: no limit
     assert bank.users.get(user_id) is None and bank.users.by_email(email) is None
     page.goto(f"{dashboards_url}/learner")
     expect(page).to_have_url(re.compile("/login"))

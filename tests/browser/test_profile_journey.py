@@ -71,7 +71,7 @@ def _finish_diagnostic(page: Page, c: Container, learner: policy.Principal, essa
     notices: list[str] = []
     mistakes: list[str] = []
     while True:
-        expect(page.locator(".ai4d-question")).to_be_visible(timeout=0)
+        expect(page.locator(".ai4d-question")).to_be_visible()
         turn = quiz_sessions.resume(c, learner)
         assert turn is not None
         item = c.items.get(turn.question["id"], turn.question["version"])
@@ -127,7 +127,7 @@ def test_the_learner_profile_journey(
 
             # A diagnostic to its end: XP, a badge and the streak; the open response awaits review.
             notices = _finish_diagnostic(page, clean, learner, essay)
-            expect(page.get_by_role("heading", name=re.compile("^Your results"))).to_be_visible(timeout=0)
+            expect(page.get_by_role("heading", name=re.compile("^Your results"))).to_be_visible()
             assert any("Badge earned" in n for n in notices), notices
             expect(page.locator(".ai4d-status").first).to_contain_text("Streak: 1 day")
             xp_before = _xp(page)
@@ -139,7 +139,7 @@ def test_the_learner_profile_journey(
             expect(page.get_by_text(NO_PROFILE)).to_be_visible()
             ingest_submissions()
             analyze_profiles()  # the test process has no LLM: the rules write it, "llm: not configured"
-            expect(page.get_by_text(re.compile(r"^Overall level \d"))).to_be_visible(timeout=0)
+            expect(page.get_by_text(re.compile(r"^Overall level \d"))).to_be_visible()
             expect(page.locator(".ai4d-section-profile").get_by_text("NLP and LLMs").first).to_be_visible()
             for section in SECTIONS:
                 expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
@@ -172,7 +172,7 @@ def test_the_learner_profile_journey(
             expect(educator.locator(".ai4d-grading-message")).to_contain_text("Graded 80")
             page.reload()
             page.get_by_role("button", name="History", exact=True).click()
-            expect(page.get_by_text("score 0.8").first).to_be_visible(timeout=0)
+            expect(page.get_by_text("score 0.8").first).to_be_visible()
             assert _xp(page) > xp_before, "the graded answer earned XP"
             checked += ["graded in the queue", "score follows", "XP follows"]
 
@@ -182,9 +182,9 @@ def test_the_learner_profile_journey(
             educator.locator(".bk-tab", has_text="Profile review").click()
             educator.get_by_label("Learner to review").select_option(label=f"Journey Learner (learner {uid})")
             educator.get_by_role("button", name="Re-run with the LLM").click()
-            expect(educator.get_by_text(re.compile(r"Re-run completed, 100%"))).to_be_visible(timeout=0)
+            expect(educator.get_by_text(re.compile(r"Re-run completed, 100%"))).to_be_visible()
             expect(page.locator(".ai4d-author-badge")).to_contain_text(
-                "Written by fake-profile-model, checked against the rules", timeout=0
+                "Written by fake-profile-model, checked against the rules"
             )
             assert llm.profiles >= 1
             checked += ["re-run of the fallback", "new version by itself"]
@@ -192,7 +192,7 @@ def test_the_learner_profile_journey(
             # A next step opens a practice quiz in the Quiz section.
             page.locator(".ai4d-next-steps").get_by_role("button").first.click()
             expect(page.get_by_role("heading", name="Quiz", exact=True, level=2)).to_be_visible()
-            expect(page.locator(".ai4d-question")).to_be_visible(timeout=0)
+            expect(page.locator(".ai4d-question")).to_be_visible()
             checked.append("next step opens a quiz")
             page.screenshot(path="/tmp/ai4d-profile-journey-end.png", full_page=True)
             teacher.close()
@@ -213,11 +213,11 @@ def test_a_full_profile_fits_a_phone_screen_and_prints(
     page = context.new_page()
     log_in(page, dashboards_url, "/learner", LEARNER, PASSWORD)
     page.get_by_role("button", name="Profile", exact=True).click()
-    expect(page.get_by_role("heading", name="Ability over time")).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Ability over time")).to_be_visible()
     page.get_by_role("button", name="Print", exact=True).click()  # the browser's print, from our page's own JS
-    page.wait_for_function("window.__printed === 1", polling=100, timeout=0)
+    page.wait_for_function("window.__printed === 1", polling=100)
     page.get_by_role("button", name="See question 1").first.click()
-    expect(page.locator(".ai4d-evidence").first).to_be_attached(timeout=0)
+    expect(page.locator(".ai4d-evidence").first).to_be_attached()
     wider = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     page.screenshot(path="/tmp/ai4d-profile-phone.png", full_page=True)
     assert wider == 0, f"the profile is {wider} px wider than a 390 px screen"

@@ -72,7 +72,7 @@ def test_the_educator_reruns_a_fallback_profile_and_watches_it_finish(
             page.get_by_role("button", name="Re-run with the LLM").click()
             expect(page.get_by_text(re.compile(r"Re-run (started|scheduled|pending|running)"))).to_be_visible()
             done = page.get_by_text(re.compile(r"Re-run completed, 100%"))
-            expect(done).to_be_visible(timeout=0)  # the run's end, read from Prefect by the page
+            expect(done).to_be_visible()  # the run's end, read from Prefect by the page
             expect(queue.locator("tr", has_text=learner.display_name)).to_have_count(0)
             page.screenshot(path="/tmp/ai4d-educator-profile-review.png", full_page=True)
 

@@ -71,7 +71,7 @@ def wrong(item: Item) -> str:
 
 
 def _question(page: Page, n: int) -> Locator:
-    expect(page.get_by_role("heading", name=f"Question {n}", exact=True)).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name=f"Question {n}", exact=True)).to_be_visible()
     return page.locator(".ai4d-question")
 
 
@@ -101,7 +101,7 @@ def play(page: Page, c: Container, who: policy.Principal, pick: Pick, n: int) ->
 
 def _start_diagnostic(page: Page, base: str, log_in: LogIn, email: str) -> None:
     log_in(page, base, "/learner", email, PASSWORD)
-    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible()
     page.get_by_role("checkbox", name=topic_name(MIXED), exact=True).check()  # the topic in words
     page.get_by_role("button", name="Start quiz").click()
 
@@ -194,9 +194,9 @@ def test_an_unreadable_answer_comes_back_to_fix_and_a_new_quiz_asks_before_aband
     submit_button = page.get_by_role("button", name="Submit answer")
     fix = page.locator(".ai4d-fix")
     for _ in range(30):  # the served process's answer rate limit may still hold this learner id from another test
-        expect(submit_button).to_be_enabled(timeout=0)
+        expect(submit_button).to_be_enabled()
         submit_button.click()
-        expect(fix).to_be_visible(timeout=0)
+        expect(fix).to_be_visible()
         if "Question 1:" in fix.inner_text():
             break
         page.wait_for_timeout(2_500)  # "You are answering very fast": one answer every 2 s refills
@@ -209,15 +209,15 @@ def test_an_unreadable_answer_comes_back_to_fix_and_a_new_quiz_asks_before_aband
     _question(page, 2)
 
     page.get_by_role("button", name="New quiz", exact=True).click()
-    expect(page.get_by_text(re.compile(r"You have a quiz in progress \(1 answered\)"))).to_be_visible(timeout=0)
+    expect(page.get_by_text(re.compile(r"You have a quiz in progress \(1 answered\)"))).to_be_visible()
     page.get_by_role("button", name="No, go on with this quiz").click()
     _question(page, 2)
     page.get_by_role("button", name="New quiz", exact=True).click()
     page.get_by_role("button", name="Yes, start a new quiz").click()
-    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible(timeout=0)
+    expect(page.get_by_role("heading", name="Start a quiz")).to_be_visible()
     page.get_by_role("button", name="Start quiz").click()  # a diagnostic over every topic
     _question(page, 1)
     page.get_by_role("button", name="History", exact=True).click()
-    expect(page.get_by_text(re.compile(r"Practice of .* \(abandoned\)"))).to_be_visible(timeout=0)
+    expect(page.get_by_text(re.compile(r"Practice of .* \(abandoned\)"))).to_be_visible()
     expect(page.locator(".ai4d-past-answer")).to_have_count(1)  # the answer given before is kept
     context.close()

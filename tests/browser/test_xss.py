@@ -145,7 +145,7 @@ def test_hostile_text_in_every_learner_field_renders_as_text(
         shown = html.unescape(payloads[0])  # the stem's Markdown shows entities decoded, as text
         kinds = {i.id: i.type for i in items}
         for position in range(1, len(items) + 1):
-            expect(page.get_by_role("heading", name=f"Question {position}", exact=True)).to_be_visible(timeout=0)
+            expect(page.get_by_role("heading", name=f"Question {position}", exact=True)).to_be_visible()
             expect(page.get_by_text(shown, exact=False).first).to_be_attached()
             turn = quiz_sessions.resume(clean, policy.Viewer(learner_id, "learner"))
             assert turn is not None
@@ -154,9 +154,9 @@ def test_hostile_text_in_every_learner_field_renders_as_text(
             page.wait_for_load_state("networkidle")
             assert page.evaluate("window.__xss") == 0, f"a payload ran in round {round_no}: {payloads}"
             next_question(page)
-        expect(page.get_by_role("heading", name=re.compile("^Your results"))).to_be_visible(timeout=0)
+        expect(page.get_by_role("heading", name=re.compile("^Your results"))).to_be_visible()
         page.get_by_role("button", name="History", exact=True).click()  # every question again, with feedback
-        expect(page.get_by_text("Your answer:").first).to_be_visible(timeout=0)
+        expect(page.get_by_text("Your answer:").first).to_be_visible()
         page.wait_for_load_state("networkidle")
         checked["quiz screens"] = checked.get("quiz screens", 0) + 2 * len(items) + 1
         assert page.evaluate("window.__xss") == 0, f"a payload ran in round {round_no}: {payloads}"
