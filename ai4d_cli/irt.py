@@ -63,13 +63,16 @@ def calibrate(
         PriorChoice, typer.Option(help="none: maximum likelihood; weak: log a ~ N(0, 0.5²), b ~ N(0, 2²).")
     ] = PriorChoice.none,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="The column naming the examinees (left out of the items).")
+    ] = None,
 ) -> None:
     """Fit a 2PL model by marginal maximum likelihood: a, b and their SEs per item, P = 1/(1+exp(-a(θ-b)))."""
     from ai4d_core.domain.irt_calibration import calibrate_2pl
     from ai4d_core.interop.response_matrix import ResponseMatrixError, parse_response_matrix
 
     try:
-        matrix = parse_response_matrix(file.read_text(encoding="utf-8"))
+        matrix = parse_response_matrix(file.read_text(encoding="utf-8"), id_column)
     except UnicodeDecodeError as exc:
         typer.echo(f"error: {file}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
         raise typer.Exit(1) from exc

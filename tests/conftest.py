@@ -13,10 +13,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from ai4d_cli import embedded
 from ai4d_cli.credentials import MONGO_APP, CredentialStore
@@ -92,8 +94,16 @@ def container(settings: Settings) -> Iterator[Container]:
 
 def _empty_stores(c: Container) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with c.engine.begin() as conn:
-        conn.execute(text(f"truncate {tables} restart identity cascade"))
+    for attempt in range(1, 6):
+        # A served dashboard left by a browser test can still be writing (a session's last touch, a periodic
+        # refresh); TRUNCATE locks the tables one by one, so the two can deadlock and PostgreSQL then ends one.
+        try:
+            with c.engine.begin() as conn:
+                conn.execute(text(f"truncate {tables} restart identity cascade"))
+            break
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, psycopg.errors.DeadlockDetected) or attempt == 5:
+                raise
     for name in c.mongo_db.list_collection_names():
         c.mongo_db[name].delete_many({})
     c.settings.warehouse_path.unlink(missing_ok=True)

@@ -5,7 +5,8 @@ presented); an optional `freq` column (any case) counts identical rows (a whole 
 Commas, semicolons or tabs separate the cells (detected from the header). A row that answers no item is
 skipped. Files as R and pandas write them are read too: `NA`, `NaN` and `nan` are blanks, `1.0` and `0.0`
 (a float column, as pandas writes one with gaps) are 1 and 0, `3.0` is a frequency of 3, and a first column
-with an empty header (the row names of R's `write.csv`, the index of pandas' `to_csv`) is left out.
+with an empty header (the row names of R's `write.csv`, the index of pandas' `to_csv`) is left out, and so
+is a column of examinee ids when its name is given (`id_column`).
 Every problem is refused with its line and column: a cell that is not 0, 1 or blank, a bad `freq`,
 an empty or duplicate header, a row of the wrong length, no items, no rows, an item nobody answered.
 """
@@ -62,10 +63,15 @@ def _score(cell: str) -> float | None:
     return value
 
 
-def _header(cells: list[str]) -> tuple[list[str], int | None, int | None]:
-    """The column names, the `freq` column and the row-label column (an empty first header), if any."""
+def _header(cells: list[str], id_column: str | None) -> tuple[list[str], int | None, int | None]:
+    """The column names, the `freq` column and the row-label column (`id_column`, else an empty first header)."""
     names = [c.strip() for c in cells]
-    label_col = 0 if len(names) > 1 and not names[0] else None
+    if id_column is not None:
+        if id_column not in names:
+            raise ResponseMatrixError(f"line 1: no column {id_column!r} (the id column named); the header is {names}")
+        label_col: int | None = names.index(id_column)
+    else:
+        label_col = 0 if len(names) > 1 and not names[0] else None
     freq_at = [i for i, name in enumerate(names) if name.lower() == FREQ_COLUMN]
     if len(freq_at) > 1:
         raise ResponseMatrixError(
@@ -92,14 +98,15 @@ def _frequency(cell: str, line: int) -> int:
     return int(value)
 
 
-def parse_response_matrix(text: str) -> ResponseMatrix:
-    """Parse the CSV text; raises `ResponseMatrixError` with the line and column of the first problem."""
+def parse_response_matrix(text: str, id_column: str | None = None) -> ResponseMatrix:
+    """Parse the CSV text, leaving out the column named `id_column` if given; raises `ResponseMatrixError` with
+    the line and column of the first problem."""
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise ResponseMatrixError("line 1: no header (expected the item ids)")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
-    names, freq_col, label_col = _header(next(reader))
+    names, freq_col, label_col = _header(next(reader), id_column)
     item_cols = [i for i in range(len(names)) if i not in (freq_col, label_col)]
     persons: list[int] = []
     items: list[int] = []
@@ -118,8 +125,9 @@ def parse_response_matrix(text: str) -> ResponseMatrix:
             try:
                 score = _score(cells[col])
             except ValueError:
+                hint = " (if this column names the examinees, give it with --id-column)" if col == 0 else ""
                 raise ResponseMatrixError(
-                    f"line {line}, column {names[col]!r}: {cells[col]!r} is not 0, 1 or blank"
+                    f"line {line}, column {names[col]!r}: {cells[col]!r} is not 0, 1 or blank{hint}"
                 ) from None
             if score is not None:
                 answered.append((item, score))

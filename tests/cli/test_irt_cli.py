@@ -144,3 +144,18 @@ def test_an_item_that_does_not_discriminate_has_no_location(runner: CliRunner, t
     assert [(i["a"], i["b"], i["se_b"]) for i in items] == [(0.0, None, None)] * 2
     assert "item 'q1': no discrimination (a = 0), so b has no estimate" in result.stderr
     assert "RuntimeWarning" not in result.stderr
+
+
+def test_a_column_of_examinee_ids_is_left_out_when_named(runner: CliRunner, tmp_path: Path) -> None:
+    plain = json.loads(runner.invoke(app, ["irt", "calibrate", str(LSAT), "--json"]).stdout)
+    header, *rows = LSAT.read_text().splitlines()
+    with_ids = _csv(tmp_path, "student," + header + "\n" + "\n".join(f"s-{n},{r}" for n, r in enumerate(rows)) + "\n")
+    unnamed = runner.invoke(app, ["irt", "calibrate", with_ids])
+    assert unnamed.exit_code == 1
+    assert "line 2, column 'student': 's-0' is not 0, 1 or blank" in unnamed.stderr
+    assert "--id-column" in unnamed.stderr  # the message says how to read the file
+    named = runner.invoke(app, ["irt", "calibrate", with_ids, "--id-column", "student", "--json"])
+    assert named.exit_code == 0, named.output
+    assert json.loads(named.stdout) == plain
+    wrong = runner.invoke(app, ["irt", "calibrate", with_ids, "--id-column", "learner"])
+    assert wrong.exit_code == 1 and "no column 'learner'" in wrong.stderr
