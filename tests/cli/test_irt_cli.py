@@ -59,6 +59,22 @@ def test_reproduces_the_published_lsat_estimates(runner: CliRunner) -> None:
     assert out["log_likelihood"] == pytest.approx(-2466.653, abs=0.01)
 
 
+# Chalmers (2012), J. Stat. Softw. 48(6): coef(mirt(expand.table(LSAT7), 1)), slope a and intercept d
+MIRT_LSAT7 = {"a": [0.988, 1.081, 1.706, 0.765, 0.736], "d": [1.856, 0.808, 1.804, 0.486, 1.855]}
+
+
+def test_reproduces_the_published_mirt_estimates_of_lsat7(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["irt", "calibrate", str(LSAT.with_name("lsat7.csv")), "--prior", "none", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [item["id"] for item in out["items"]] == [f"Item.{k}" for k in range(1, 6)]
+    for item, a, d in zip(out["items"], MIRT_LSAT7["a"], MIRT_LSAT7["d"], strict=True):
+        assert item["a"] == pytest.approx(a, abs=0.05), item["id"]
+        assert item["b"] == pytest.approx(-d / a, abs=0.05), item["id"]  # mirt's intercept on the ability scale
+        assert -item["a"] * item["b"] == pytest.approx(d, abs=0.05), item["id"]
+    assert out["log_likelihood"] == pytest.approx(-2658.805, abs=0.01)
+
+
 def test_table_output_and_weak_prior(runner: CliRunner) -> None:
     table = runner.invoke(app, ["irt", "calibrate", str(LSAT)])
     assert table.exit_code == 0, table.output
