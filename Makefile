@@ -2,6 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+PEERS_STAMP := $(VENV)/.bench-peers-stamp
 
 .PHONY: help install up test check lint typecheck pytest browser bench clean
 
@@ -16,6 +17,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install AI4D with its dev tools
+
+$(PEERS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(PEERS_STAMP)
 
 up: install  ## install, then start the whole platform on embedded defaults with demo data (Ctrl-C stops it)
 	$(VENV)/bin/ai4d up --demo
@@ -32,13 +37,12 @@ lint: install  ## ruff
 typecheck: install  ## mypy (strict)
 	$(PY) -m mypy
 
-pytest: install browser  ## the test suite
+pytest: $(PEERS_STAMP) browser  ## the test suite (tests/bench runs each benchmark small, so with its peer)
 	$(PY) -m pytest
 
 test: lint typecheck pytest  ## install, then lint, type-check and run every test
 
-bench: install browser  ## the benchmarks with their peers (the `bench` extra: girth, catsim; see bench/README.md)
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+bench: $(PEERS_STAMP) browser  ## the benchmarks with their peers (the `bench` extra: girth, catsim; see bench/README.md)
 	$(PY) -m bench
 
 clean:  ## remove the venv and local data

@@ -129,11 +129,12 @@ def orm_load(engine: sa.Engine, rows: Sequence[ResponseRow]) -> int:
     return len(rows)
 
 
-def reset(engine: sa.Engine) -> None:
-    """Empty ``responses`` and checkpoint, so each measured path starts from the same server state."""
+def reset(engine: sa.Engine, admin: sa.Engine) -> None:
+    """Empty ``responses`` and checkpoint (as the superuser: the app role may not), so each measured path starts
+    from the same server state."""
     with engine.begin() as conn:
         conn.execute(sa.text("TRUNCATE responses"))
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("CHECKPOINT"))
 
 
@@ -147,14 +148,16 @@ def settings_line(engine: sa.Engine) -> str:
     return f"PostgreSQL {version} (embedded, {', '.join(values)}), {os.cpu_count()} CPUs"
 
 
-def report(args: argparse.Namespace, engine: sa.Engine, server: psutil.Process, rows: list[ResponseRow]) -> bool:
+def report(
+    args: argparse.Namespace, engine: sa.Engine, admin: sa.Engine, server: psutil.Process, rows: list[ResponseRow]
+) -> bool:
     n_orm = min(args.orm_rows, len(rows))
     print(f"ingest: {len(rows):,} synthetic responses (5,000 learners, 50 items), seed {args.seed}")
     print(settings_line(engine))
-    reset(engine)
+    reset(engine, admin)
     copy = timed(server, lambda: project_load(engine, rows, args.batch))
     guard = timed(server, lambda: project_load(engine, rows, args.batch))
-    reset(engine)
+    reset(engine, admin)
     orm = timed(server, lambda: orm_load(engine, rows[:n_orm]))
     copy_rate, orm_rate = len(rows) / copy.seconds, n_orm / orm.seconds
 
@@ -201,8 +204,10 @@ def main(argv: list[str]) -> int:
         embedded.migrated_postgres(Path(tmp), "bench") as postgres,
     ):
         engine = sa.create_engine(postgres.url)
+        admin = sa.create_engine(embedded.postgres_url(postgres.port, postgres.superuser, "bench"))
         try:
-            ok = report(args, engine, psutil.Process(postgres.process.pid), rows)
+            ok = report(args, engine, admin, psutil.Process(postgres.process.pid), rows)
         finally:
             engine.dispose()
+            admin.dispose()
     return 1 if args.check and not ok else 0
