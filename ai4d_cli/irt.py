@@ -49,6 +49,33 @@ def _warnings(matrix: ResponseMatrix, result: CalibrationResult, prior: PriorCho
     return notes
 
 
+def _read(file: Path, id_column: str | None, long_columns: str | None) -> ResponseMatrix:
+    """The file's responses, wide or (`long_columns`) long; exits 1 with the reason when it cannot be read."""
+    from ai4d_core.interop.response_long import LongColumns, parse_long_responses
+    from ai4d_core.interop.response_matrix import ResponseMatrixError, parse_response_matrix
+
+    try:
+        text = file.read_text(encoding="utf-8")
+        if long_columns is None:
+            return parse_response_matrix(text, id_column)
+        if id_column is not None:
+            raise ResponseMatrixError("--id-column is for a row per examinee; with --long, name it in --columns")
+        read = parse_long_responses(text, LongColumns.parse(long_columns))
+    except UnicodeDecodeError as exc:
+        typer.echo(f"error: {file}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
+        raise typer.Exit(1) from exc
+    except ResponseMatrixError as exc:
+        typer.echo(f"error: {file}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if read.repeats:
+        typer.echo(
+            f"warning: {read.repeats} repeated answer(s) of an item by the same examinee left out "
+            "(the first answer counts)",
+            err=True,
+        )
+    return read.matrix
+
+
 @irt_app.command("calibrate")
 def calibrate(
     file: Annotated[
@@ -56,7 +83,8 @@ def calibrate(
         typer.Argument(
             exists=True,
             dir_okay=False,
-            help="Wide CSV: a row per examinee, a column per item (0, 1 or blank; NA is blank), optional freq column.",
+            help="CSV: a row per examinee, a column per item (0, 1 or blank; NA is blank), optional freq column; "
+            "or, with --long, a row per answer.",
         ),
     ],
     prior: Annotated[
@@ -66,19 +94,17 @@ def calibrate(
     id_column: Annotated[
         str | None, typer.Option("--id-column", help="The column naming the examinees (left out of the items).")
     ] = None,
+    long: Annotated[
+        bool, typer.Option("--long", help="A row per answer (examinee, item, score) instead of a row per examinee.")
+    ] = False,
+    columns: Annotated[
+        str, typer.Option(help="With --long: the names of the examinee, item and score columns.")
+    ] = "examinee,item,score",
 ) -> None:
     """Fit a 2PL model by marginal maximum likelihood: a, b and their SEs per item, P = 1/(1+exp(-a(θ-b)))."""
     from ai4d_core.domain.irt_calibration import calibrate_2pl
-    from ai4d_core.interop.response_matrix import ResponseMatrixError, parse_response_matrix
 
-    try:
-        matrix = parse_response_matrix(file.read_text(encoding="utf-8"), id_column)
-    except UnicodeDecodeError as exc:
-        typer.echo(f"error: {file}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
-        raise typer.Exit(1) from exc
-    except ResponseMatrixError as exc:
-        typer.echo(f"error: {file}: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    matrix = _read(file, id_column, columns if long else None)
     result = calibrate_2pl(
         matrix.persons, matrix.items, matrix.scores, len(matrix.item_ids), weights=matrix.weights, prior=prior.value
     )

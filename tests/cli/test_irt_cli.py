@@ -175,3 +175,56 @@ def test_a_column_of_examinee_ids_is_left_out_when_named(runner: CliRunner, tmp_
     assert json.loads(named.stdout) == plain
     wrong = runner.invoke(app, ["irt", "calibrate", with_ids, "--id-column", "learner"])
     assert wrong.exit_code == 1 and "no column 'learner'" in wrong.stderr
+
+
+def _long_lsat7(tmp_path: Path, repeat_every: int = 0) -> str:
+    """LSAT7 a row per answer, in a shuffled order, with a column the reader must ignore; every
+    `repeat_every`-th answer is given again later with the opposite score."""
+    import random
+
+    header, *rows = LSAT.with_name("lsat7.csv").read_text().splitlines()
+    names = header.split(",")[:-1]
+    answers, n = [], 0
+    for row in rows:
+        *cells, freq = row.split(",")
+        for _ in range(int(freq)):
+            answers += [(f"p{n}", item, cell) for item, cell in zip(names, cells, strict=True)]
+            n += 1
+    random.Random(7).shuffle(answers)
+    repeats = [(p, i, str(1 - int(c))) for p, i, c in answers[::repeat_every]] if repeat_every else []
+    lines = ["user_id;session;problem_id;correct"] + [f"{p};s1;{i};{c}" for p, i, c in answers + repeats]
+    return _csv(tmp_path, "\n".join(lines) + "\n")
+
+
+def test_a_row_per_answer_reads_as_the_same_data(runner: CliRunner, tmp_path: Path) -> None:
+    wide = json.loads(runner.invoke(app, ["irt", "calibrate", str(LSAT.with_name("lsat7.csv")), "--json"]).stdout)
+    args = ["irt", "calibrate", "--long", "--columns", "user_id,problem_id,correct", "--json"]
+    long = runner.invoke(app, [*args, _long_lsat7(tmp_path)])
+    assert long.exit_code == 0, long.output
+    by_id = {item["id"]: item for item in json.loads(long.stdout)["items"]}  # items in order of first answer
+    assert [by_id[item["id"]] for item in wide["items"]] == wide["items"]
+    assert json.loads(long.stdout)["log_likelihood"] == pytest.approx(wide["log_likelihood"], abs=1e-6)
+    again = runner.invoke(app, [*args, _long_lsat7(tmp_path, repeat_every=10)])
+    assert again.exit_code == 0, again.output
+    assert "500 repeated answer(s) of an item by the same examinee left out" in again.stderr
+    assert json.loads(again.stdout) == json.loads(long.stdout)  # the first answer counted, the repeat did not
+
+
+@pytest.mark.parametrize(
+    ("args", "text", "message"),
+    [
+        ([], "user,item,score\nu1,q1,1\n", "line 1: no examinee column 'examinee'"),
+        (["--columns", "user,item"], "user,item,score\nu1,q1,1\n", "expected three distinct names"),
+        (["--columns", "user,item,score"], "user,item,score\nu1,q1,yes\n", "line 2, column 'score': 'yes'"),
+        (["--columns", "user,item,score"], "user,item,score\nu1,,1\n", "line 2, column 'item': no item"),
+        (["--columns", "user,item,score"], "user,item,score\nu1,q1\n", "line 2: 2 cells, expected 3"),
+        (["--columns", "user,item,score"], "user,item,score\nu1,q1,NA\n", "no answers with a score"),
+        (["--id-column", "user"], "user,item,score\nu1,q1,1\n", "with --long, name it in --columns"),
+    ],
+)
+def test_a_bad_row_per_answer_file_is_refused(
+    runner: CliRunner, tmp_path: Path, args: list[str], text: str, message: str
+) -> None:
+    result = runner.invoke(app, ["irt", "calibrate", "--long", *args, _csv(tmp_path, text)])
+    assert result.exit_code == 1
+    assert message in result.stderr and not result.stdout
