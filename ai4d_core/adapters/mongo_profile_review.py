@@ -1,5 +1,5 @@
-"""What the review queue reads of the MongoDB `profiles` collection: per learner, the latest version's provenance
-and the latest version the LLM wrote; one profile version by number. Two aggregations for any number of learners."""
+"""What the review queue reads of the MongoDB `profiles` collection: per learner, the latest version and the
+number of the latest version the LLM wrote (one aggregation for any number of learners); one version by number."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ class ProfileHead:
     version: int
     provenance: dict[str, Any]
     llm_version: int | None  # the newest version written by the LLM, if any
+    latest: dict[str, Any]  # the latest version's document (without `_id`)
 
 
 class MongoProfileReviewReader:
@@ -26,24 +27,24 @@ class MongoProfileReviewReader:
         ids = sorted(learner_ids)
         if not ids:
             return {}
-        latest = self._col.aggregate([
+        # One pass: a queue of hundreds of learners read a version per learner, one round trip each, before.
+        rows = self._col.aggregate([
             {"$match": {"learner_id": {"$in": ids}}},
             {"$sort": {"learner_id": 1, "version": -1}},
             {"$group": {
-                "_id": "$learner_id", "version": {"$first": "$version"}, "provenance": {"$first": "$provenance"},
+                "_id": "$learner_id", "latest": {"$first": "$$ROOT"},
+                "llm_version": {"$max": {"$cond": [{"$eq": ["$provenance.source", "llm"]}, "$version", None]}},
             }},
         ])  # fmt: skip
-        by_llm = self._col.aggregate([
-            {"$match": {"learner_id": {"$in": ids}, "provenance.source": "llm"}},
-            {"$group": {"_id": "$learner_id", "version": {"$max": "$version"}}},
-        ])  # fmt: skip
-        llm = {int(row["_id"]): int(row["version"]) for row in by_llm}
-        return {
-            int(row["_id"]): ProfileHead(
-                int(row["_id"]), int(row["version"]), row["provenance"] or {}, llm.get(row["_id"])
-            )
-            for row in latest
-        }
+        heads = {}
+        for row in rows:
+            latest = {k: v for k, v in row["latest"].items() if k != "_id"}
+            llm = row.get("llm_version")
+            heads[int(row["_id"])] = ProfileHead(
+                int(row["_id"]), int(latest["version"]), latest.get("provenance") or {},
+                None if llm is None else int(llm), latest,
+            )  # fmt: skip
+        return heads
 
     def version(self, learner_id: int, version: int) -> dict[str, Any] | None:
         return self._col.find_one({"learner_id": learner_id, "version": version}, {"_id": 0})

@@ -156,15 +156,14 @@ def review_queue(c: Container, viewer: Principal | None) -> list[QueueEntry]:
     learners = _visible_learners(c, viewer)
     if not learners:
         return []
-    reader = _reader(c)
     requests = {r.learner_id: r for r in store(c).open_requests(learners)}
-    heads = reader.heads(learners)
+    heads = _reader(c).heads(learners)
     entries = []
     for learner_id in learners:
         head = heads.get(learner_id)
         if learner_id not in requests and not (head and _fallback(head.provenance)):
             continue
-        latest = reader.version(learner_id, head.version) if head else None
+        latest = head.latest if head else None
         provenance = (latest or {}).get("provenance") or {}
         rules_text, llm_text, llm_label = _sides(c, learner_id, latest, head.llm_version if head else None)
         entries.append(
