@@ -10,13 +10,13 @@ from __future__ import annotations
 import html
 from string import Template
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import panel as pn
 from panel.auth import BasicLoginHandler
 from panel.auth import LogoutHandler as PanelLogoutHandler
 from tornado.ioloop import IOLoop
-from tornado.web import RequestHandler
+from tornado.web import Finish, RequestHandler
 
 from ai4d_core.security.device import DEVICE_COOKIE
 from ai4d_core.services import accounts
@@ -85,9 +85,13 @@ async def get_user_async(request_handler: RequestHandler) -> str | None:
     c = container()
     loop = IOLoop.current()
     identity = await loop.run_in_executor(None, resolve_request, c, request_handler, cookie_max_age_days(c))
-    if identity is None:
-        return None
     path = request_handler.request.path
+    if identity is None:
+        if path.endswith("/autoload.js"):  # tornado's redirect here, since Panel's handler fails after it (a traceback)
+            login = request_handler.get_login_url()
+            request_handler.redirect(f"{login}?{urlencode({'next': request_handler.request.uri})}")
+            raise Finish
+        return None
     if not may_open(identity.user.role, path):
         refuse(request_handler)
     if path.endswith("/ws") and websocket_owner_mismatch(request_handler, identity):

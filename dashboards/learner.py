@@ -15,7 +15,7 @@ import panel as pn
 from dashboards.badges_page import BadgesState, BadgesView, HeaderStatus
 from dashboards.badges_page import connect as connect_badges
 from dashboards.cohort_views import LearnerCohortsState, LearnerCohortsView, join_code_from_request
-from dashboards.common import container, current_identity, ended, guarded
+from dashboards.common import container, current_identity, ended, guarded, header, home_path
 from dashboards.history_page import HistoryState, HistoryView
 from dashboards.learner_layout import LEARNER_CSS, LearnerLayout, use_phone_template
 from dashboards.privacy_views import PrivacyView, goodbye
@@ -26,6 +26,9 @@ from dashboards.settings_page import GUARDED_ACTIONS as SETTINGS_ACTIONS
 from dashboards.settings_page import SettingsState, SettingsView
 
 SECTIONS = ("Quiz", "History", "Profile", "Badges", "Cohorts", "Settings", "Your data")
+FOR_LEARNERS = (
+    "The quizzes, profile and badges here are for learners' accounts. Yours is the [{app} dashboard]({path})."
+)
 
 
 def section_from_request() -> str:
@@ -40,6 +43,13 @@ def app() -> pn.viewable.Viewable:
     identity = current_identity()
     if identity is None:
         return ended()
+    if identity.user.role != "learner":  # an educator or admin who typed the address: where to go, not an error
+        path = home_path(identity.user.role)
+        return pn.Column(
+            header("AI4D learner", identity.user),
+            pn.pane.Markdown(FOR_LEARNERS.format(app=path.strip("/"), path=path), css_classes=["ai4d-empty"]),
+            sizing_mode="stretch_width", max_width=1000, styles={"margin": "0 auto"},
+        )  # fmt: skip
     use_phone_template()
     c = container()
     quiz = QuizState(container=c, identity=identity)

@@ -125,3 +125,19 @@ def test_after_logout_an_open_page_stops_working_says_so_and_its_socket_closes(
         page.wait_for_timeout(100)
     assert closed and closed[0].endswith("/learner/ws")
     context.close()
+
+
+@pytest.mark.parametrize(("role", "home"), [("educator", "educator"), ("admin", "educator")])
+def test_an_educator_or_admin_at_the_learner_address_is_shown_their_own_dashboard(
+    clean: Container, dashboards_url: str, chromium: Browser, log_in: Callable[..., None], role: str, home: str
+) -> None:
+    accounts.create_user(clean, f"{role}@example.org", role.title(), role, PASSWORD)
+    context = chromium.new_context()
+    page = context.new_page()
+    log_in(page, dashboards_url, f"/{home}", f"{role}@example.org", PASSWORD)
+    page.goto(f"{dashboards_url}/learner")
+    expect(page.get_by_text("are for learners' accounts")).to_be_visible()
+    expect(page.locator(".ai4d-question")).to_have_count(0)
+    page.get_by_role("link", name=f"{home} dashboard").click()
+    expect(page).to_have_url(re.compile(f"/{home}$"))
+    context.close()

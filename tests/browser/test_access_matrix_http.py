@@ -11,6 +11,7 @@ page (someone else's session): refused either way. The table is printed (run wit
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -78,8 +79,12 @@ def _expected(kind: str, app: str, role: str) -> int:
     return 101 if kind == "ws" else 200
 
 
-def test_every_role_on_every_app_path_autoload_and_websocket(clean: Container, dashboards_url: str) -> None:
+def test_every_role_on_every_app_path_autoload_and_websocket(
+    clean: Container, dashboards_url: str, services_dir: Path
+) -> None:
     base = dashboards_url
+    log = services_dir / "log" / "panel.log"
+    log_from = log.stat().st_size
     if _get(base, None, "/admin").status_code == 404:
         pytest.skip("/admin is not in the served apps yet (ai4d_cli.services.panel_command)")
     emails = {role: f"{role.replace(' ', '.')}@example.org" for role in ROLES if role != "anonymous"}
@@ -120,3 +125,7 @@ def test_every_role_on_every_app_path_autoload_and_websocket(clean: Container, d
     print(f"{len(lines) - 1} requests x {len(ROLES)} roles: {allows} unexpected allows, "
           f"{len(unexpected) - allows} unexpected denies")  # fmt: skip
     assert unexpected == []
+    # and no request of the matrix broke a handler (Panel's autoload.js after a redirect; a learner page for an
+    # educator): the server log says why, the user saw a blank page or nothing
+    served = log.read_bytes()[log_from:].decode("utf-8", "replace")
+    assert "Uncaught exception" not in served and "Error running application handler" not in served, served[-3000:]
