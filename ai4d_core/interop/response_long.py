@@ -11,13 +11,11 @@ its line and column. Pure: text in, arrays out.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
-from ai4d_core.interop.response_matrix import ResponseMatrix, ResponseMatrixError, _delimiter, _score
+from ai4d_core.interop.response_matrix import ResponseMatrix, ResponseMatrixError, _score, csv_rows
 
 __all__ = ["LongColumns", "LongResponses", "parse_long_responses"]
 
@@ -58,12 +56,7 @@ def _positions(header: list[str], columns: LongColumns) -> tuple[int, int, int]:
 def parse_long_responses(text: str, columns: LongColumns | None = None) -> LongResponses:
     """Parse the CSV text; raises `ResponseMatrixError` with the line and column of the first problem."""
     columns = columns or LongColumns()
-    text = text.removeprefix("\ufeff")
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise ResponseMatrixError("line 1: no header (expected the column names)")
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
-    header = next(reader)
+    header, rows = csv_rows(text, "the column names")
     at_examinee, at_item, at_score = _positions(header, columns)
     examinees: dict[str, int] = {}
     item_ids: dict[str, int] = {}
@@ -72,12 +65,7 @@ def parse_long_responses(text: str, columns: LongColumns | None = None) -> LongR
     items: list[int] = []
     scores: list[float] = []
     repeats = 0
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise ResponseMatrixError(f"line {line}: {len(cells)} cells, expected {len(header)} (as in the header)")
+    for line, cells in rows:
         examinee, item = cells[at_examinee].strip(), cells[at_item].strip()
         for role, name, value in (("examinee", columns.examinee, examinee), ("item", columns.item, item)):
             if not value:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ResponseMatrix", "ResponseMatrixError", "parse_response_matrix"]
+__all__ = ["ResponseMatrix", "ResponseMatrixError", "csv_rows", "parse_response_matrix"]
 
 FREQ_COLUMN = "freq"
 _MISSING = frozenset({"", "na", "nan"})
@@ -98,27 +99,41 @@ def _frequency(cell: str, line: int) -> int:
     return int(value)
 
 
-def parse_response_matrix(text: str, id_column: str | None = None) -> ResponseMatrix:
-    """Parse the CSV text, leaving out the column named `id_column` if given; raises `ResponseMatrixError` with
-    the line and column of the first problem."""
+def csv_rows(text: str, header_holds: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header cells and the (line number, cells) of each non-blank row, for either shape of response file:
+    a byte-order mark dropped, the separator detected from the header, every row as long as the header."""
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise ResponseMatrixError("line 1: no header (expected the item ids)")
+        raise ResponseMatrixError(f"line 1: no header (expected {header_holds})")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
-    names, freq_col, label_col = _header(next(reader), id_column)
+    header = next(reader)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise ResponseMatrixError(
+                    f"line {reader.line_num}: {len(cells)} cells, expected {len(header)} (as in the header)"
+                )
+            yield reader.line_num, cells
+
+    return header, rows()
+
+
+def parse_response_matrix(text: str, id_column: str | None = None) -> ResponseMatrix:
+    """Parse the CSV text, leaving out the column named `id_column` if given; raises `ResponseMatrixError` with
+    the line and column of the first problem."""
+    header, rows = csv_rows(text, "the item ids")
+    names, freq_col, label_col = _header(header, id_column)
     item_cols = [i for i in range(len(names)) if i not in (freq_col, label_col)]
     persons: list[int] = []
     items: list[int] = []
     scores: list[float] = []
     weights: list[float] = []
     n_rows = n_examinees = 0
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(names):
-            raise ResponseMatrixError(f"line {line}: {len(cells)} cells, expected {len(names)} (as in the header)")
+    for line, cells in rows:
         freq = 1 if freq_col is None else _frequency(cells[freq_col], line)
         answered = []
         for item, col in enumerate(item_cols):
