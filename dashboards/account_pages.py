@@ -309,7 +309,7 @@ class ResetHandler(AccountPage):
                   '<a href="/login">Log in</a>')  # fmt: skip
 
 
-def _signed_in(handler: RequestHandler) -> tuple[str | None, SessionUser | None]:
+def signed_in(handler: RequestHandler) -> tuple[str | None, SessionUser | None]:
     from dashboards.auth import _session_token  # the page-hardening side resolves the session cookie
 
     token = _session_token(handler)
@@ -325,14 +325,14 @@ class ChangePasswordHandler(AccountPage):
                   extra='<a href="/">Back</a>')  # fmt: skip
 
     async def get(self) -> None:
-        _, user = await off_loop(_signed_in, self)
+        _, user = await off_loop(signed_in, self)
         if user is None:
             self.redirect("/login?next=/account/password")
             return
         self._render()
 
     async def post(self) -> None:
-        token, user = await off_loop(_signed_in, self)
+        token, user = await off_loop(signed_in, self)
         if user is None:
             self.redirect("/login?next=/account/password")
             return

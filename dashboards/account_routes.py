@@ -12,6 +12,7 @@ from dashboards.account_pages import (
     ResetHandler,
     VerifyHandler,
 )
+from dashboards.export_page import PATH, ExportHandler
 
 ROUTES: list[tuple[str, Any]] = [
     (r"/register", RegisterHandler),
@@ -20,4 +21,5 @@ ROUTES: list[tuple[str, Any]] = [
     (r"/forgot", ForgotHandler),
     (r"/reset", ResetHandler),
     (r"/account/password", ChangePasswordHandler),
+    (PATH, ExportHandler),
 ]

@@ -3,15 +3,13 @@
 """The learner page's privacy panel: "Download my data" (a JSON file of everything AI4D holds about them) and
 "Delete my account" (confirmed by typing their e-mail address or password).
 
-`PrivacyState` calls `ai4d_core.services.privacy`; `PrivacyView` only lays it out. Both actions re-check
-the server-side session first. Panel runs the callbacks on its worker threads, so the export, the password
-check and the erasure (which rebuilds the warehouse) never run on the event loop.
+The download is a plain form posting to `/account/export` (`dashboards.export_page`), which answers with the
+file. `PrivacyState` calls `ai4d_core.services.privacy` for the deletion; `PrivacyView` only lays it out.
+Both actions re-check the server-side session first. Panel runs the callbacks on its worker threads, so the
+password check and the erasure (which rebuilds the warehouse) never run on the event loop.
 """
 
 from __future__ import annotations
-
-import io
-import json
 
 import panel as pn
 import param
@@ -23,9 +21,16 @@ from ai4d_core.privacy.subject import PrivacyError
 from ai4d_core.services import privacy
 from ai4d_core.services.accounts import SessionUser
 from dashboards.common import SESSION_ENDED, markdown, session_alive
+from dashboards.export_page import export_form
 from dashboards.page_session import PageIdentity
 
-FILENAME = "ai4d-my-data.json"
+# The form's button looks like the page's primary buttons (it is plain HTML in the pane's shadow root).
+EXPORT_STYLE = """
+form.ai4d-export button{background:#0072b5;color:#fff;border:0;border-radius:4px;padding:6px 14px;
+font:inherit;cursor:pointer}
+form.ai4d-export button:hover{background:#005a8f}
+form.ai4d-export button:focus-visible{outline:2px solid #003e63;outline-offset:2px}
+"""
 CONFIRM_LABEL = "To delete your account, type your e-mail address or your password"
 DELETE_WARNING = (
     "Deleting your account removes your answers, scores, profile and everything else AI4D holds about you, "
@@ -57,14 +62,6 @@ class PrivacyState(param.Parameterized):
             return True
         self.param.update(message=SESSION_ENDED, ended=True)
         return False
-
-    def export_file(self) -> io.BytesIO:
-        """The `FileDownload` callback: the learner's data as JSON (or a note that the session ended)."""
-        if not self._alive():
-            return io.BytesIO(json.dumps({"error": SESSION_ENDED}).encode("utf-8"))
-        document = privacy.export_json(self.container, self.user.id, viewer=self.user, source=None)
-        self.message = "Your data was exported."
-        return io.BytesIO(document.encode("utf-8"))
 
     @param.depends("delete", watch=True)
     def delete_account(self) -> None:
@@ -102,9 +99,9 @@ class PrivacyView(Viewer):
         return markdown(self.state.message) if self.state.message else pn.Spacer(height=0)
 
     def __panel__(self) -> pn.Column:
-        download = pn.widgets.FileDownload(
-            callback=self.state.export_file, filename=FILENAME, label="Download my data",
-            color="primary", embed=False,
+        download = pn.pane.HTML(
+            export_form(self.state.container, self.state.identity.token_hash),
+            stylesheets=[EXPORT_STYLE], margin=(5, 10), visible=self.state.param.erased.rx.not_(),
         )  # fmt: skip
         typed = pn.widgets.PasswordInput(
             label=CONFIRM_LABEL, placeholder="e-mail address or password", disabled=self.state.param.erased
