@@ -70,11 +70,37 @@ def served_dashboards(settings: Settings, log_path: Path, **env_overrides: str) 
         print(log_path.read_text()[-4000:])
 
 
+PANEL_LOG_KEY = pytest.StashKey[tuple[Path, int]]()
+LOG_SECTION_CHARS = 20_000
+
+
 @pytest.fixture(scope="session")
 def dashboards_url(settings: Settings, services_dir: Path) -> Iterator[str]:
     """The base URL of the served learner, educator and admin apps and the account pages."""
     with served_dashboards(settings, services_dir / "log" / "panel.log") as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def _server_log_of_this_test(request: pytest.FixtureRequest) -> None:
+    """Marks where the served dashboards' log stood when a test that uses them began (see the hook below)."""
+    if "dashboards_url" in request.fixturenames:
+        log = request.getfixturevalue("services_dir") / "log" / "panel.log"
+        request.node.stash[PANEL_LOG_KEY] = (log, log.stat().st_size if log.exists() else 0)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test's report carries what the server logged while it ran (its errors and Bokeh's warnings)."""
+    report = yield
+    marked = item.stash.get(PANEL_LOG_KEY, None)
+    if report.failed and marked is not None and marked[0].exists():
+        log, start = marked
+        with log.open("rb") as handle:
+            handle.seek(start)
+            text = handle.read().decode("utf-8", "replace")
+        report.sections.append(("panel.log while the test ran", text[-LOG_SECTION_CHARS:] or "(nothing)"))
+    return report
 
 
 class PageWatch:
