@@ -20,7 +20,7 @@ from ai4d_core.bootstrap import Container
 from ai4d_core.security.tokens import form_token, form_token_valid, token_hash
 from ai4d_core.services import privacy
 from ai4d_core.services.accounts import SessionUser
-from dashboards.account_pages import AccountPage, client_source, off_loop, page_headers, signed_in
+from dashboards.account_pages import AccountPage, client_source, off_loop, page, page_headers, signed_in
 from dashboards.common import container
 
 PATH = "/account/export"
@@ -38,12 +38,12 @@ def export_token(c: Container, session_hash: bytes) -> str:
     return form_token(c.settings.cookie_secret.get_secret_value(), PURPOSE, session_hash)
 
 
-def export_form(c: Container, session_hash: bytes, button: str = "Download my data") -> str:
-    """The download form (a button) for a page of session `session_hash`."""
+def export_form(c: Container, session_hash: bytes, before: str = "", after: str = "") -> str:
+    """The download form (a button) for a page of session `session_hash`, with HTML `before` and `after` it."""
     return (
-        f'<form method="post" action="{PATH}" class="ai4d-export">'
+        f'<form method="post" action="{PATH}" class="ai4d-export">{before}'
         f'<input type="hidden" name="{FIELD}" value="{export_token(c, session_hash)}">'
-        f'<button type="submit">{html.escape(button)}</button></form>'
+        f'<button type="submit">Download my data</button>{after}</form>'
     )
 
 
@@ -64,8 +64,9 @@ class ExportHandler(AccountPage):
 
     def _offer(self, session_hash: bytes, status: int = 200, note: str = "") -> None:
         alert = f'<p class="error" role="alert">{html.escape(note)}</p>' if note else ""
-        self.show("Download your data", f"{alert}<p>{html.escape(WHAT)}</p>{export_form(container(), session_hash)}"
-                  '<a href="/">Back to AI4D</a>', status=status)  # fmt: skip
+        before = f"<h1>Download your data</h1>{alert}<p>{html.escape(WHAT)}</p>"
+        self.set_status(status)
+        self.finish(page(self.title, export_form(container(), session_hash, before, '<a href="/">Back to AI4D</a>')))
 
     async def get(self) -> None:
         signed_in = await self._user()

@@ -94,9 +94,7 @@ class LearnerLayout(Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         names = [name for name, _ in self.sections]
-        self._buttons = {
-            name: pn.widgets.Button(label=name, stylesheets=[NAV_CSS], sizing_mode="fixed", width=112) for name in names
-        }
+        self._buttons = {name: pn.widgets.Button(label=name, stylesheets=[NAV_CSS], width=112) for name in names}
         for name, button in self._buttons.items():
             button.on_click(partial(self._open, name))
         self._views: dict[str, Any] = dict(self.sections)

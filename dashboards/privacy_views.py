@@ -116,7 +116,6 @@ class PrivacyView(Viewer):
         )
         delete = pn.widgets.Button.from_param(self.state.param.delete, color="danger", disabled=blocked)
         return pn.Column(
-            pn.pane.Markdown("### Your data"),
             download,
             pn.pane.Markdown(DELETE_WARNING),
             typed,

@@ -1,5 +1,5 @@
 """axe-core (WCAG 2.2 A/AA and best practices) finds no serious or critical violation on the learner's pages:
-every section, the quiz's start screen, a question of each item type and its feedback, the summary, the
+every section, the download page, the quiz's start screen, a question of each item type and its feedback, the summary, the
 history with those answers, and a profile."""
 
 from __future__ import annotations
@@ -64,7 +64,10 @@ def test_every_section_has_no_serious_or_critical_axe_violation(
     for section in SECTIONS:
         _open(page, section)
         audit.check(section)
-    audit.assert_clean(len(SECTIONS))
+    page.goto(f"{dashboards_url}/account/export")  # where "Download my data" leads without the page's token
+    expect(page.get_by_role("heading", name="Download your data")).to_be_visible()
+    audit.check("download page")
+    audit.assert_clean(len(SECTIONS) + 1)
     context.close()
 
 

@@ -59,7 +59,7 @@ def test_every_response_carries_the_security_headers(
     token = TOKEN_IN_PAGE.findall(page_html)[0]
     resources = sorted({f"/{path}" for path in SCRIPT_OR_LINK.findall(page_html)})
     paths = [
-        "/learner", "/educator", "/login", "/logout", "/no/such/page", "/favicon.ico",
+        "/learner", "/educator", "/login", "/logout", "/account/export", "/no/such/page", "/favicon.ico",
         "/learner/autoload.js?bokeh-autoload-element=x&bokeh-app-path=/learner&bokeh-absolute-url=" + dashboards_url,
         *resources,
     ]  # fmt: skip
