@@ -1,6 +1,6 @@
 """axe-core (WCAG 2.2 A/AA and best practices) finds no serious or critical violation on the learner's pages:
-every section, the download page, the quiz's start screen, a question of each item type and its feedback, the summary, the
-history with those answers, and a profile."""
+every section, the download page, the quiz's start screen, a question of each item type and its feedback, the
+summary, the history with those answers, and a profile."""
 
 from __future__ import annotations
 
