@@ -21,7 +21,7 @@ from param.parameters import NoNone
 from ai4d_core.policy import ADMIN, ROLES, Forbidden
 from ai4d_core.services import admin
 from dashboards.cohort_views import CohortManagerState, CohortManagerView, PageState, picking_table, plain_table
-from dashboards.common import container, current_identity, ended, guarded, header, markdown
+from dashboards.common import container, current_identity, ended, guarded, header, lazy_tabs, markdown
 
 NOT_ALLOWED = "This dashboard is for admins."
 NO_USERS = "No user matches."
@@ -195,7 +195,7 @@ class AdminView(Viewer):
             tabs.append(("Cohorts", CohortManagerView(state=self.cohorts)))
         tabs.append(("Audit log", AuditView(state=self.state)))
         return pn.Column(
-            top, pn.Tabs(*tabs, dynamic=False), sizing_mode="stretch_width", max_width=1200,
+            top, lazy_tabs(*tabs), sizing_mode="stretch_width", max_width=1200,
             styles={"margin": "0 auto"},
         )  # fmt: skip
 

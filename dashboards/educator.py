@@ -34,6 +34,7 @@ from dashboards.common import (
     ended,
     guarded,
     header,
+    lazy_tabs,
     markdown,
     session_alive,
 )
@@ -134,23 +135,6 @@ class EducatorView(Viewer):
         return pn.Column(
             pn.pane.Markdown("### Cohort mastery by topic"), refresh, self._content, sizing_mode="stretch_width",
         )  # fmt: skip
-
-
-def lazy_tabs(*tabs: tuple[str, Viewer]) -> pn.Tabs:
-    """Tabs whose views are laid out when first opened, not with the page (as `LearnerLayout`'s sections):
-    laying out all four took about 250 ms of each educator page load for the one tab shown. Only the open tab
-    is in the page (`dynamic`): no focusable content hidden with aria-hidden."""
-    holders = [pn.Column(sizing_mode="stretch_width") for _ in tabs]
-    widget = pn.Tabs(*[(name, holder) for (name, _), holder in zip(tabs, holders, strict=True)], dynamic=True)
-
-    def open_active(*_: object) -> None:
-        holder = holders[widget.active]
-        if not len(holder):
-            holder.append(tabs[widget.active][1])
-
-    widget.param.watch(open_active, "active")
-    open_active()
-    return widget
 
 
 def app() -> pn.viewable.Viewable:

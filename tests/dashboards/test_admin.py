@@ -31,7 +31,11 @@ def _identity(c: Container, email: str, role: str, name: str | None = None) -> t
 
 
 def _tables(viewable: Any) -> list[pn.widgets.Tabulator]:
+    """The tables of every tab (each tab is laid out when first opened: open them all)."""
     root: Any = pn.panel(viewable)
+    for tabs in root.select(pn.Tabs):
+        for index in range(len(tabs)):
+            tabs.active = index
     return list(root.select(pn.widgets.Tabulator))
 
 
@@ -72,6 +76,7 @@ def test_an_admin_finds_a_user_changes_the_role_disables_and_reads_the_log(clean
     state.param.trigger("search")
     tables = _tables(view)
     _assert_plain(tables)
+    assert len(tables) == 2, "the users and the audit log"
     assert XSS in set(tables[0].value["display_name"])  # shown, as text
 
 
