@@ -184,10 +184,25 @@ class ReviewView(Viewer):
 
     state = param.ClassSelector(class_=ReviewState, allow_None=NoNone)
 
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        # One picker for the page's life: a picker rebuilt with each queue refresh would drop a choice made on
+        # the old one while the refresh was on its way (Bokeh ignores a change to a model no longer shown).
+        self._picker = pn.widgets.Select(label="Learner to review", width=360)
+        self._sync_picker()
+        self._picker.param.watch(lambda event: setattr(self.state, "selected", event.new), "value")
+
+    @param.depends("state.entries", "state.selected", watch=True)
+    def _sync_picker(self) -> None:
+        entries = self.state.entries
+        options: dict[str, int | None] = {CHOOSE: None}
+        options |= {f"{e.display_name} (learner {e.learner_id})": e.learner_id for e in entries}
+        self._picker.param.update(options=options, value=self.state.selected, visible=bool(entries))
+
     @param.depends("state.entries")
     def _queue(self) -> pn.viewable.Viewable:
-        """The queue as a Markdown table (every cell escaped) and a learner picker: a Tabulator grid fails axe's
-        aria-required-children, a native select does not."""
+        """The queue as a Markdown table (every cell escaped): a Tabulator grid fails axe's
+        aria-required-children; the learner picker beside it is a native select."""
         entries = self.state.entries
         if not entries:
             return markdown(EMPTY, css_classes=["ai4d-empty"])
@@ -198,11 +213,7 @@ class ReviewView(Viewer):
         ]  # fmt: skip
         head = "| " + " | ".join(QUEUE_TITLES.values()) + " |\n|" + "---|" * len(QUEUE_TITLES)
         table = "\n".join([head, *("| " + " | ".join(escaped(cell) for cell in row) + " |" for row in rows)])
-        options: dict[str, int | None] = {CHOOSE: None}
-        options |= {f"{e.display_name} (learner {e.learner_id})": e.learner_id for e in entries}
-        picker = pn.widgets.Select(name="Learner to review", options=options, value=self.state.selected, width=360)
-        picker.param.watch(lambda event: setattr(self.state, "selected", event.new), "value")
-        return pn.Column(markdown(table, css_classes=["ai4d-review-queue"]), picker, sizing_mode="stretch_width")
+        return markdown(table, css_classes=["ai4d-review-queue"])
 
     @param.depends("state.selected", "state.entries")
     def _detail(self) -> pn.viewable.Viewable:
@@ -249,7 +260,7 @@ class ReviewView(Viewer):
             pn.pane.Markdown("### Profile review"), markdown(no_llm, css_classes=["ai4d-no-llm"]),
             pn.Row(pn.widgets.Button.from_param(p.refresh, color="light", width=100),
                    pn.widgets.Button.from_param(p.rerun_all, color="primary", width=190)),
-            self._progress, self._message, self._queue, self._detail, sizing_mode="stretch_width",
+            self._progress, self._message, self._queue, self._picker, self._detail, sizing_mode="stretch_width",
         )  # fmt: skip
 
 
